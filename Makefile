@@ -1,0 +1,39 @@
+# Two commands do everything: `make run` (the conformance suite against the reference)
+# and `make test` (the whole test suite). Both create .venv and install on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test ci lint types bench vectors check-vectors clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ihp-conformance run --impl ref
+	$(BIN)/ihp-conformance run --impl "$(BIN)/ihp-ref-shim"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n auto
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+types: $(STAMP)
+	$(BIN)/mypy ihp_ref
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_capsule.py
+
+vectors: $(STAMP)
+	$(BIN)/ihp-vectors generate
+
+check-vectors: $(STAMP)
+	$(BIN)/ihp-vectors check
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""ihp_client (under construction)."""

@@ -1,0 +1,1 @@
+"""ihp_fuzz (under construction)."""

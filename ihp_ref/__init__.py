@@ -1,0 +1,1 @@
+"""IHP v1 reference implementation (under construction)."""

@@ -1,0 +1,1 @@
+"""ihp_server (under construction)."""

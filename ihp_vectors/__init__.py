@@ -1,0 +1,1 @@
+"""ihp_vectors (under construction)."""
