@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// ihp-shim/1 over stdio (shim-protocol.md): one JSON request per stdin line, one response
+// per stdout line, in request order; exit 0 when stdin closes. The protocol work is in
+// lib/dispatch.mjs; this file only moves lines.
+import { createWriteStream } from 'node:fs';
+import { handleLine } from './lib/dispatch.mjs';
+import { toJson } from './lib/json.mjs';
+
+function main() {
+  // An fs stream writes from libuv's thread pool: the event loop keeps reading stdin while
+  // a slow reader holds stdout up (pipelining, shim-protocol.md), and order is kept.
+  const out = createWriteStream(null, { fd: 1 });
+  out.on('error', () => process.exit(0)); // the runner went away: nothing left to answer
+  let pending = [];
+  const onLine = (buffer) => {
+    const line = buffer.toString('utf8').replace(/\r$/, '');
+    if (line.trim() === '') return;
+    out.write(toJson(handleLine(line)) + '\n');
+  };
+  process.stdin.on('data', (chunk) => {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      pending.push(chunk.subarray(start, nl));
+      onLine(Buffer.concat(pending));
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  });
+  process.stdin.on('end', () => {
+    if (pending.length > 0) onLine(Buffer.concat(pending));
+    out.end(() => process.exit(0));
+  });
+}
+
+main();
