@@ -1,0 +1,282 @@
+"""The capsule: associated data, plaintext, encryption and decryption (spec §7)."""
+
+from __future__ import annotations
+
+import hmac
+import struct
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ._config import IhpConfig, validate
+from ._constants import AAD_DOMAIN, I64_MIN, U8_MAX, U64_MAX
+from ._errors import ErrorCode, IhpError
+from ._metrics import (
+    DECRYPT_FAILURE,
+    DECRYPT_SUCCESS,
+    DECRYPT_TOTAL,
+    DECRYPT_VERSION_REJECTED,
+    DRIFT_REJECTED,
+    DRIFT_SECONDS,
+    ENCRYPT_FAILURE,
+    ENCRYPT_SUCCESS,
+    ENCRYPT_TOTAL,
+    ENCRYPT_VERSION_REJECTED,
+    HEADER_MISMATCH,
+    NOOP_METRICS,
+    MetricsSink,
+)
+from ._replay import ReplayGuard
+from ._values import (
+    CapsuleTimestamp,
+    ClientNonce,
+    IhpNetworkContext,
+    PasswordMaterial,
+    ServerEnvHash,
+    ServerProfileId,
+    SessionKey,
+    check_bytes,
+    check_int,
+)
+
+__all__ = [
+    "DECRYPTION_CHECKS",
+    "ENCRYPTION_CHECKS",
+    "IhpCapsule",
+    "IhpPlaintext",
+    "associated_data",
+    "decrypt_capsule",
+    "encrypt_capsule",
+    "encode_plaintext",
+]
+
+# spec §7.4 and §7.5 as data: (step, rule, error code). The code below follows these
+# tables line by line; the docs and the vectors' traceability quote them.
+ENCRYPTION_CHECKS: tuple[tuple[int, str, ErrorCode | None], ...] = (
+    (0, "argument construction (nonce, key, timestamp, password, field types)", None),
+    (1, "network context: path_hint = 0", ErrorCode.CODEC),
+    (2, "validate(config)", ErrorCode.CONFIG),
+    (3, "version not in allowed_versions", ErrorCode.INVALID_VERSION),
+    (4, "len(password) > config.max_payload_bytes", ErrorCode.CODEC),
+    (5, "payload = SEAL(K_session, client_nonce, AAD, plaintext)", None),
+)
+DECRYPTION_CHECKS: tuple[tuple[int, str, ErrorCode | None], ...] = (
+    (0, "argument construction (key, now, env hash, capsule fields, nonce)", None),
+    (1, "validate(config)", ErrorCode.CONFIG),
+    (2, "version not in allowed_versions", ErrorCode.INVALID_VERSION),
+    (3, "network context: path_hint = 0", ErrorCode.CODEC),
+    (4, "OPEN(K_session, client_nonce, AAD, payload) fails", ErrorCode.INVALID_AEAD_TAG),
+    (5, "plaintext length rules", ErrorCode.CODEC),
+    (6, "embedded timestamp = I64_MIN", ErrorCode.INVALID_TIMESTAMP),
+    (7, "embedded header id ≠ capsule header_id (constant time)", ErrorCode.HEADER_ID_MISMATCH),
+    (8, "|now − timestamp| > max_timestamp_drift (exact)", ErrorCode.STALE_TIMESTAMP),
+    (9, "replay guard: reuse / collision", ErrorCode.NONCE_REUSE),
+)
+
+_AAD_FIELDS = struct.Struct("<BQBH")  # u8 version ‖ u64 profile id ‖ u8 rtt ‖ u16 path
+_LENGTH = struct.Struct("<I")
+_TRAILER = struct.Struct("<qQ")  # i64 timestamp ‖ u64 header id
+_HEADER_ID = struct.Struct("<Q")
+_TAG_LEN = 16
+_MIN_PLAINTEXT = 4 + _TRAILER.size  # 20 bytes (spec §7.5 step 5)
+_VERSION_LABELS = tuple(MappingProxyType({"version": str(v)}) for v in range(U8_MAX + 1))
+_CODE_LABELS = {code: MappingProxyType({"code": code.telemetry}) for code in ErrorCode}
+
+
+@dataclass(frozen=True, slots=True)
+class IhpCapsule:
+    """A capsule as it travels (spec §7.1). `payload` is `len(plaintext) + 16` bytes."""
+
+    version: int
+    header_id: int
+    client_nonce: ClientNonce
+    server_profile_id: ServerProfileId
+    network_context: IhpNetworkContext
+    payload: bytes
+
+    def __post_init__(self) -> None:
+        check_int(self.version, 0, U8_MAX, ErrorCode.CODEC, "version")
+        check_int(self.header_id, 0, U64_MAX, ErrorCode.CODEC, "header_id")
+        if not isinstance(self.client_nonce, ClientNonce):
+            raise TypeError("client_nonce must be a ClientNonce")
+        if not isinstance(self.server_profile_id, ServerProfileId):
+            raise TypeError("server_profile_id must be a ServerProfileId")
+        if not isinstance(self.network_context, IhpNetworkContext):
+            raise TypeError("network_context must be an IhpNetworkContext")
+        object.__setattr__(self, "payload", check_bytes(self.payload, "payload"))
+
+    def __repr__(self) -> str:  # the nonce is secret-adjacent (spec §6): never shown
+        return (
+            f"IhpCapsule(version={self.version}, header_id={self.header_id}, "
+            f"server_profile_id={self.server_profile_id.value}, "
+            f"network_context={self.network_context}, payload=<{len(self.payload)} bytes>)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IhpPlaintext:
+    """What a successful decryption gives back (spec §7.5)."""
+
+    password: PasswordMaterial
+    timestamp: CapsuleTimestamp
+    header_id: int
+
+
+def associated_data(
+    version: int, server_profile_id: int, network: IhpNetworkContext, env_hash: ServerEnvHash
+) -> bytes:
+    """AAD_DOMAIN ‖ u8(version) ‖ u64le(id) ‖ u8(rtt) ‖ u16le(path) ‖ env hash: 62 bytes."""
+    fields = _AAD_FIELDS.pack(version, server_profile_id, network.rtt_bucket, network.path_hint)
+    return AAD_DOMAIN + fields + env_hash.value
+
+
+def encode_plaintext(password: bytes, timestamp: int, header_id: int) -> bytes:
+    """u32le(len) ‖ password ‖ i64le(timestamp) ‖ u64le(header_id) (spec §7.3)."""
+    return _LENGTH.pack(len(password)) + password + _TRAILER.pack(timestamp, header_id)
+
+
+def encrypt_capsule(
+    version: int,
+    config: IhpConfig,
+    header_id: int,
+    client_nonce: ClientNonce,
+    server_profile_id: ServerProfileId,
+    network_context: IhpNetworkContext,
+    env_hash: ServerEnvHash,
+    session_key: SessionKey,
+    password: PasswordMaterial,
+    timestamp: CapsuleTimestamp,
+    *,
+    metrics: MetricsSink = NOOP_METRICS,
+) -> IhpCapsule:
+    """Seal a capsule (spec §7.4). Deterministic: same inputs, same bytes."""
+    metrics.increment(ENCRYPT_TOTAL)
+    try:
+        capsule = _encrypt(version, config, header_id, client_nonce, server_profile_id,
+                           network_context, env_hash, session_key, password, timestamp)
+    except IhpError as error:
+        metrics.increment(ENCRYPT_FAILURE, _CODE_LABELS[error.code])
+        if error.code is ErrorCode.INVALID_VERSION:
+            metrics.increment(ENCRYPT_VERSION_REJECTED)
+        raise
+    metrics.increment(ENCRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
+    return capsule
+
+
+def _encrypt(
+    version: int, config: IhpConfig, header_id: int, client_nonce: ClientNonce,
+    server_profile_id: ServerProfileId, network_context: IhpNetworkContext,
+    env_hash: ServerEnvHash, session_key: SessionKey, password: PasswordMaterial,
+    timestamp: CapsuleTimestamp,
+) -> IhpCapsule:
+    _require_types(
+        (config, IhpConfig), (client_nonce, ClientNonce), (server_profile_id, ServerProfileId),
+        (network_context, IhpNetworkContext), (env_hash, ServerEnvHash),
+        (session_key, SessionKey), (password, PasswordMaterial), (timestamp, CapsuleTimestamp),
+    )
+    # step 0: the plain-int fields are outside their types → Codec
+    check_int(version, 0, U8_MAX, ErrorCode.CODEC, "version")
+    check_int(header_id, 0, U64_MAX, ErrorCode.CODEC, "header_id")
+    network_context.check()  # step 1
+    validate(config)  # step 2
+    if version not in config.allowed_versions:  # step 3
+        raise IhpError(ErrorCode.INVALID_VERSION)
+    if len(password.value) > config.max_payload_bytes:  # step 4
+        raise IhpError(ErrorCode.CODEC)
+    aad = associated_data(version, server_profile_id.value, network_context, env_hash)
+    plaintext = encode_plaintext(password.value, timestamp.seconds, header_id)
+    payload = AESGCM(session_key._buffer).encrypt(client_nonce.value, plaintext, aad)  # step 5
+    return IhpCapsule(int(version), int(header_id), client_nonce, server_profile_id,
+                      network_context, payload)
+
+
+def decrypt_capsule(
+    capsule: IhpCapsule,
+    env_hash: ServerEnvHash,
+    session_key: SessionKey,
+    now: CapsuleTimestamp,
+    config: IhpConfig,
+    replay_guard: ReplayGuard | None = None,
+    *,
+    metrics: MetricsSink = NOOP_METRICS,
+) -> IhpPlaintext:
+    """Open a capsule (spec §7.5): the checks of `DECRYPTION_CHECKS`, in order."""
+    metrics.increment(DECRYPT_TOTAL)
+    try:
+        plaintext = _decrypt(capsule, env_hash, session_key, now, config, replay_guard)
+    except IhpError as error:
+        _count_decrypt_failure(metrics, error.code)
+        raise
+    metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
+    metrics.observe(DRIFT_SECONDS, abs(now.seconds - plaintext.timestamp.seconds))
+    return plaintext
+
+
+def _count_decrypt_failure(metrics: MetricsSink, code: ErrorCode) -> None:
+    metrics.increment(DECRYPT_FAILURE, _CODE_LABELS[code])
+    if code is ErrorCode.INVALID_VERSION:
+        metrics.increment(DECRYPT_VERSION_REJECTED)
+    elif code is ErrorCode.HEADER_ID_MISMATCH:
+        metrics.increment(HEADER_MISMATCH)
+    elif code is ErrorCode.STALE_TIMESTAMP:
+        metrics.increment(DRIFT_REJECTED)
+
+
+def _decrypt(
+    capsule: IhpCapsule, env_hash: ServerEnvHash, session_key: SessionKey,
+    now: CapsuleTimestamp, config: IhpConfig, replay_guard: ReplayGuard | None,
+) -> IhpPlaintext:
+    _require_types(
+        (capsule, IhpCapsule), (env_hash, ServerEnvHash), (session_key, SessionKey),
+        (now, CapsuleTimestamp), (config, IhpConfig),
+    )  # step 0: the typed values validated themselves when they were made
+    validate(config)  # step 1
+    version = capsule.version
+    if version not in config.allowed_versions:  # step 2 (unknown versions included)
+        raise IhpError(ErrorCode.INVALID_VERSION)
+    network = capsule.network_context
+    network.check()  # step 3
+    aad = associated_data(version, capsule.server_profile_id.value, network, env_hash)
+    try:  # step 4
+        plaintext = AESGCM(session_key._buffer).decrypt(
+            capsule.client_nonce.value, capsule.payload, aad)
+    except InvalidTag:
+        raise IhpError(ErrorCode.INVALID_AEAD_TAG) from None
+    # step 5: length rules
+    size = len(plaintext)
+    if size < _MIN_PLAINTEXT:
+        raise IhpError(ErrorCode.CODEC)
+    (declared,) = _LENGTH.unpack_from(plaintext)
+    if declared > config.max_payload_bytes or size != 4 + declared + 16:
+        raise IhpError(ErrorCode.CODEC)
+    timestamp, _ = _TRAILER.unpack_from(plaintext, 4 + declared)
+    if timestamp == I64_MIN:  # step 6
+        raise IhpError(ErrorCode.INVALID_TIMESTAMP)
+    embedded_id = plaintext[4 + declared + 8:]
+    if not hmac.compare_digest(embedded_id, _HEADER_ID.pack(capsule.header_id)):  # step 7
+        raise IhpError(ErrorCode.HEADER_ID_MISMATCH)
+    # step 8: Python ints are exact; the Rust crate's i64 `(now - ts).abs()` wraps (§15)
+    if abs(now.seconds - timestamp) > config.max_timestamp_drift:
+        raise IhpError(ErrorCode.STALE_TIMESTAMP)
+    if replay_guard is not None:  # step 9
+        replay_guard.check_and_record(
+            capsule.server_profile_id.value, capsule.client_nonce.value, capsule.payload,
+            timestamp, now.seconds, config.max_timestamp_drift)
+    return _trusted_plaintext(plaintext[4:4 + declared], timestamp, capsule.header_id)
+
+
+def _trusted_plaintext(password: bytes, timestamp: int, header_id: int) -> IhpPlaintext:
+    # The checks above already hold for these values: skip re-validation on the hot path.
+    material = object.__new__(PasswordMaterial)
+    object.__setattr__(material, "value", password)
+    stamp = object.__new__(CapsuleTimestamp)
+    object.__setattr__(stamp, "seconds", timestamp)
+    return IhpPlaintext(material, stamp, header_id)
+
+
+def _require_types(*pairs: tuple[object, type]) -> None:
+    for value, expected in pairs:
+        if not isinstance(value, expected):
+            raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")

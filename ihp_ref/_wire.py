@@ -1,0 +1,255 @@
+"""Wire forms of a capsule (spec §9): JSON (golden fixtures), binary (bincode-1), HTTP.
+
+Every decoder either returns an `IhpCapsule` or raises `IhpError`; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+from ._capsule import IhpCapsule
+from ._constants import (
+    MAX_BINARY_PAYLOAD_BYTES,
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
+    NONCE_LEN,
+    U8_MAX,
+    U16_MAX,
+    U64_MAX,
+)
+from ._errors import ErrorCode, IhpError
+from ._values import ClientNonce, IhpNetworkContext, ServerProfileId
+
+__all__ = [
+    "capsule_from_binary",
+    "capsule_from_http",
+    "capsule_from_json",
+    "capsule_to_binary",
+    "capsule_to_http",
+    "capsule_to_json",
+    "parse_decimal_u64",
+]
+
+
+class _Reject(Exception):
+    """Raised inside the JSON parser's hooks; turned into `Codec`."""
+
+
+def _codec() -> IhpError:
+    return IhpError(ErrorCode.CODEC)
+
+
+# ---------------------------------------------------------------- JSON (spec §9.1)
+
+_BRACKETS_OR_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def _too_deep(text: str) -> bool:
+    """Nesting deeper than 64 levels, counted before parsing so that the parser never
+    recurses that far (spec §9.1: never a crash or a recursion error)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False  # cannot be deeper than the number of openers
+    depth = 0
+    for match in _BRACKETS_OR_STRINGS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):  # spec §9.1: duplicate keys are rejected
+        raise _Reject
+    return obj
+
+
+def _reject_non_integer(_: str) -> Any:
+    raise _Reject  # fractions, exponents, NaN, Infinity: not JSON integers
+
+
+def _load_json(document: str | bytes) -> Any:
+    if isinstance(document, bytes | bytearray | memoryview):
+        if len(document) > MAX_JSON_BYTES:
+            raise _codec()
+        try:
+            text = bytes(document).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _codec() from None
+    elif isinstance(document, str):
+        text = document
+        if len(text) > MAX_JSON_BYTES:
+            raise _codec()
+        try:  # the document MUST be valid UTF-8: a lone surrogate is not
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise _codec() from None
+        if size > MAX_JSON_BYTES:
+            raise _codec()
+    else:
+        raise TypeError("a JSON capsule is str or bytes")
+    if _too_deep(text):
+        raise _codec()
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_object_without_duplicates,
+            parse_float=_reject_non_integer,
+            parse_constant=_reject_non_integer,
+        )
+    except (_Reject, ValueError, RecursionError):  # ValueError: syntax, huge digit strings
+        raise _codec() from None
+
+
+def _json_int(value: object, high: int) -> int:
+    if type(value) is not int or not 0 <= value <= high:  # bools are not JSON integers
+        raise _codec()
+    return value
+
+
+def _json_bytes(value: object) -> bytes:
+    if type(value) is not list or not all(type(b) is int for b in value):
+        raise _codec()
+    try:
+        return bytes(value)  # ValueError outside 0..=255
+    except ValueError:
+        raise _codec() from None
+
+
+def _field(obj: Mapping[str, Any], key: str) -> Any:
+    try:
+        return obj[key]
+    except KeyError:
+        raise _codec() from None
+
+
+def capsule_from_json(document: str | bytes) -> IhpCapsule:
+    """Decode the JSON form (spec §9.1). Any failure → `Codec`."""
+    obj = _load_json(document)
+    if type(obj) is not dict:
+        raise _codec()
+    network = _field(obj, "network_context")
+    if type(network) is not dict:
+        raise _codec()
+    nonce = _json_bytes(_field(obj, "client_nonce"))
+    if len(nonce) != NONCE_LEN:
+        raise _codec()
+    return IhpCapsule(
+        version=_json_int(_field(obj, "version"), U8_MAX),
+        header_id=_json_int(_field(obj, "header_id"), U64_MAX),
+        client_nonce=ClientNonce(nonce),
+        server_profile_id=ServerProfileId(_json_int(_field(obj, "server_profile_id"), U64_MAX)),
+        network_context=IhpNetworkContext(
+            rtt_bucket=_json_int(_field(network, "rtt_bucket"), U8_MAX),
+            path_hint=_json_int(_field(network, "path_hint"), U16_MAX),
+        ),
+        payload=_json_bytes(_field(obj, "payload")),
+    )
+
+
+def capsule_to_json(capsule: IhpCapsule) -> str:
+    """The canonical JSON form: compact, keys in the spec's order (spec §9.1)."""
+    network = capsule.network_context
+    return (
+        f'{{"version":{capsule.version},"header_id":{capsule.header_id},'
+        f'"client_nonce":[{",".join(map(str, capsule.client_nonce.value))}],'
+        f'"server_profile_id":{capsule.server_profile_id.value},'
+        f'"network_context":{{"rtt_bucket":{network.rtt_bucket},'
+        f'"path_hint":{network.path_hint}}},'
+        f'"payload":[{",".join(map(str, capsule.payload))}]}}'
+    )
+
+
+# ---------------------------------------------------------------- binary (spec §9.2)
+
+# u8 version ‖ u64 header id ‖ nonce(12) ‖ u64 profile id ‖ u8 rtt ‖ u16 path ‖ u64 length
+_BINARY_HEAD = struct.Struct("<BQ12sQBHQ")
+
+
+def capsule_to_binary(capsule: IhpCapsule) -> bytes:
+    """The bincode-1 compatible form: 40 + len(payload) bytes (spec §9.2)."""
+    network = capsule.network_context
+    head = _BINARY_HEAD.pack(
+        capsule.version, capsule.header_id, capsule.client_nonce.value,
+        capsule.server_profile_id.value, network.rtt_bucket, network.path_hint,
+        len(capsule.payload))
+    return head + capsule.payload
+
+
+def capsule_from_binary(data: bytes) -> IhpCapsule:
+    """Decode the binary form. The length prefix is checked before anything is allocated;
+    trailing bytes are rejected (the Rust crate ignores them, spec §15)."""
+    data = bytes(data) if not isinstance(data, bytes) else data
+    if len(data) < _BINARY_HEAD.size:
+        raise _codec()
+    version, header_id, nonce, profile_id, rtt, path, length = _BINARY_HEAD.unpack_from(data)
+    remaining = len(data) - _BINARY_HEAD.size
+    if length > MAX_BINARY_PAYLOAD_BYTES or length != remaining:
+        raise _codec()
+    return IhpCapsule(version, header_id, ClientNonce(nonce), ServerProfileId(profile_id),
+                      IhpNetworkContext(rtt, path), data[_BINARY_HEAD.size:])
+
+
+# ---------------------------------------------------------------- HTTP (spec §9.3)
+
+_DECIMAL_U64 = re.compile(r"(?:0|[1-9][0-9]{0,19})\Z")
+
+
+def parse_decimal_u64(text: object) -> int:
+    """A canonical decimal u64: no sign, no leading zeros, no spaces (spec §11)."""
+    if type(text) is not str or not _DECIMAL_U64.match(text):
+        raise _codec()
+    value = int(text)
+    if value > U64_MAX:
+        raise _codec()
+    return value
+
+
+def _b64(value: object) -> bytes:
+    if type(value) is not str:
+        raise _codec()
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise _codec() from None
+
+
+def capsule_from_http(body: Mapping[str, Any]) -> IhpCapsule:
+    """Decode the `POST /ihp/auth` body (spec §9.3); a nonce of the wrong length is
+    `InvalidNonceLength`, every other defect `Codec`."""
+    if not isinstance(body, Mapping):
+        raise _codec()
+    network = _field(body, "network_context")
+    if not isinstance(network, Mapping):
+        raise _codec()
+    version = _json_int(_field(body, "version"), U8_MAX)
+    header_id = _json_int(_field(body, "header_id"), U64_MAX)
+    profile_id = parse_decimal_u64(_field(body, "server_profile_id"))
+    context = IhpNetworkContext(_json_int(_field(network, "rtt_bucket"), U8_MAX),
+                                _json_int(_field(network, "path_hint"), U16_MAX))
+    payload = _b64(_field(body, "payload_b64"))
+    nonce = ClientNonce(_b64(_field(body, "client_nonce_b64")))
+    return IhpCapsule(version, header_id, nonce, ServerProfileId(profile_id), context, payload)
+
+
+def capsule_to_http(capsule: IhpCapsule) -> dict[str, Any]:
+    """The `POST /ihp/auth` body for a capsule (spec §9.3)."""
+    network = capsule.network_context
+    return {
+        "version": capsule.version,
+        "header_id": capsule.header_id,
+        "client_nonce_b64": base64.b64encode(capsule.client_nonce.value).decode("ascii"),
+        "server_profile_id": str(capsule.server_profile_id.value),
+        "network_context": {"rtt_bucket": network.rtt_bucket, "path_hint": network.path_hint},
+        "payload_b64": base64.b64encode(capsule.payload).decode("ascii"),
+    }

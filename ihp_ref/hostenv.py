@@ -1,0 +1,68 @@
+"""Host fingerprint detection for the reference server (spec §5). Reads the machine, so
+it lives outside the sans-I/O core. Detection never fails: a missing source gives a
+fallback string."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+
+from . import ServerEnvironmentProfile, __version__
+
+__all__ = ["FINGERPRINT_ENV_VARS", "detect_server_environment_profile"]
+
+# spec §5: environment overrides, in the order the fields are hashed
+FINGERPRINT_ENV_VARS = (
+    "IHP_CPU_FINGERPRINT",
+    "IHP_NIC_FINGERPRINT",
+    "IHP_OS_FINGERPRINT",
+    "IHP_BUILD_FINGERPRINT",
+)
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _cpu() -> str:
+    for line in _read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            return "cpu:" + line.split(":", 1)[1].strip()
+    return "cpu:" + (platform.processor() or platform.machine() or "unknown")
+
+
+def _nic() -> str:
+    try:
+        names = [name for _, name in socket.if_nameindex() if name != "lo"]
+    except OSError:
+        names = []
+    return "nic:" + (sorted(names)[0] if names else "none")
+
+
+def _os() -> str:
+    pretty = "unknown"
+    for line in _read("/etc/os-release").splitlines():
+        if line.startswith("PRETTY_NAME="):
+            pretty = line.split("=", 1)[1].strip().strip('"')
+    return f"os:{pretty}:{platform.machine()}"
+
+
+def _build(build_epoch: int | None) -> str:
+    epoch = build_epoch if build_epoch is not None else int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
+    return f"build:v{__version__}:{epoch}"
+
+
+def detect_server_environment_profile(
+    environ: Mapping[str, str] | None = None, build_epoch: int | None = None
+) -> ServerEnvironmentProfile:
+    """The host's SEP: `IHP_*_FINGERPRINT` variables first, then the host (spec §5)."""
+    env = os.environ if environ is None else environ
+    detected = (_cpu, _nic, _os, lambda: _build(build_epoch))
+    values = [env.get(var) or probe() for var, probe in zip(FINGERPRINT_ENV_VARS, detected, strict=True)]
+    return ServerEnvironmentProfile(*values)
