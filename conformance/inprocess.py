@@ -1,0 +1,102 @@
+"""`InProcessClient`: a `ShimClient` look-alike around an in-process dispatcher.
+
+`--impl ref` and the mutants run this way: no subprocess, but the same contract. Requests
+and responses go through a JSON round trip (so the dispatcher sees exactly what a shim
+would read, and cannot alias the runner's case data), and an exception inside the
+dispatcher is reported as a crash, like a shim that died.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from conformance.shimclient import (
+    PROTOCOL,
+    Request,
+    ShimCrashed,
+    ShimError,
+    ShimStartError,
+    normalize_requests,
+    validate_response,
+)
+
+__all__ = ["Dispatcher", "InProcessClient"]
+
+
+class Dispatcher(Protocol):
+    """What `ihp_ref.shim.ShimSession` offers: one request object in, one response out."""
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class InProcessClient:
+    """Same API as `ShimClient` (`hello`, `call`, `call_many`, `close`), in process."""
+
+    def __init__(self, factory: Callable[[], Dispatcher], name: str = "in-process") -> None:
+        self.name = name
+        self.timeout = 0.0  # not enforced in process
+        self._session: Dispatcher | None = factory()
+        self._next_id = 0
+        self._stderr = ""
+
+    @property
+    def alive(self) -> bool:
+        return self._session is not None
+
+    def stderr_text(self) -> str:
+        return self._stderr
+
+    def hello(self) -> dict[str, Any]:
+        try:
+            resp = self.call("hello", {"protocol": PROTOCOL})
+        except ShimError as exc:
+            raise ShimStartError(f"no valid answer to hello: {exc}", stderr=exc.stderr) from None
+        result = resp.get("result")
+        if (
+            not resp.get("ok")
+            or not isinstance(result, dict)
+            or not isinstance(result.get("ops"), list)
+        ):
+            raise ShimStartError("hello was refused or has no ops list")
+        return result
+
+    def call(self, op: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        return self.call_many([(op, args)])[0]
+
+    def call_many(self, requests: Sequence[Request]) -> list[dict[str, Any]]:
+        if self._session is None:
+            raise ShimCrashed("dispatcher is not running", stderr=self._stderr)
+        out: list[dict[str, Any]] = []
+        for op, args in normalize_requests(requests):
+            rid = self._next_id
+            self._next_id += 1
+            request = json.loads(json.dumps({"id": rid, "op": op, "args": args}))
+            try:
+                raw = self._session.handle(request)
+                out.append(validate_response(json.loads(json.dumps(raw)), rid))
+            except ShimError as exc:
+                self._session = None
+                exc.completed, exc.stderr = out, self._stderr
+                raise
+            except Exception as exc:  # the dispatcher crashed: that is the finding
+                self._session = None
+                self._stderr += traceback.format_exc()
+                raise ShimCrashed(
+                    f"dispatcher raised {type(exc).__name__} on request {rid}",
+                    completed=out,
+                    stderr=self._stderr,
+                ) from None
+        return out
+
+    def close(self) -> int | None:
+        self._session = None
+        return 0
+
+    def __enter__(self) -> InProcessClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
