@@ -48,8 +48,8 @@ __all__ = [
     "IhpPlaintext",
     "associated_data",
     "decrypt_capsule",
-    "encrypt_capsule",
     "encode_plaintext",
+    "encrypt_capsule",
 ]
 
 # spec §7.4 and §7.5 as data: (step, rule, error code). The code below follows these

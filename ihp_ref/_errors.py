@@ -11,7 +11,7 @@ import enum
 __all__ = ["ERROR_TABLE", "ErrorCode", "IhpError"]
 
 
-class ErrorCode(str, enum.Enum):
+class ErrorCode(enum.StrEnum):
     """The error codes of spec §8, valued by their spec names."""
 
     INVALID_AEAD_TAG = "InvalidAeadTag"

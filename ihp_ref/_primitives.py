@@ -10,12 +10,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ._constants import KEY_BYTES
 
-__all__ = ["InvalidTag", "blake3_256", "hkdf_sha256", "aead_open", "aead_seal"]
+__all__ = ["InvalidTag", "aead_open", "aead_seal", "blake3_256", "hkdf_sha256"]
 
 _ZERO_SALT = bytes(32)  # RFC 5869 §2.2: an absent salt is HashLen zero bytes
 
 
-def hkdf_sha256(salt: bytes | None, ikm: bytes, info: bytes) -> bytes:
+def hkdf_sha256(salt: bytes | None, ikm: bytes | bytearray, info: bytes) -> bytes:
     """HKDF-SHA256, 32-byte output (spec §2)."""
     kdf = HKDF(SHA256(), KEY_BYTES, _ZERO_SALT if salt is None else salt, info)
     return kdf.derive(ikm)

@@ -42,12 +42,11 @@ __all__ = [
 
 def check_int(value: object, low: int, high: int, code: ErrorCode, what: str) -> int:
     """`value` as an int within [low, high], else `IhpError(code)`; a non-int is misuse."""
-    if type(value) is not int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{what} must be an int")
-    if not low <= value <= high:  # type: ignore[operator]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int")
+    if not low <= value <= high:
         raise IhpError(code)
-    return int(value)  # type: ignore[call-overload]
+    return int(value)
 
 
 def check_bytes(value: object, what: str) -> bytes:
@@ -201,11 +200,12 @@ class _SecretKey:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return hmac.compare_digest(self._buffer, other._buffer)  # type: ignore[attr-defined]
+        assert isinstance(other, _SecretKey)
+        return hmac.compare_digest(self._buffer, other._buffer)
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> tuple[object, ...]:
         raise TypeError(f"{type(self).__name__} cannot be pickled")
 
 

@@ -54,8 +54,10 @@ def _os() -> str:
 
 
 def _build(build_epoch: int | None) -> str:
-    epoch = build_epoch if build_epoch is not None else int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
-    return f"build:v{__version__}:{epoch}"
+    if build_epoch is None:
+        source_date = os.environ.get("SOURCE_DATE_EPOCH", "")
+        build_epoch = int(source_date) if source_date.isdigit() else 0
+    return f"build:v{__version__}:{build_epoch}"
 
 
 def detect_server_environment_profile(
@@ -63,6 +65,10 @@ def detect_server_environment_profile(
 ) -> ServerEnvironmentProfile:
     """The host's SEP: `IHP_*_FINGERPRINT` variables first, then the host (spec §5)."""
     env = os.environ if environ is None else environ
-    detected = (_cpu, _nic, _os, lambda: _build(build_epoch))
-    values = [env.get(var) or probe() for var, probe in zip(FINGERPRINT_ENV_VARS, detected, strict=True)]
-    return ServerEnvironmentProfile(*values)
+    cpu_var, nic_var, os_var, build_var = FINGERPRINT_ENV_VARS
+    return ServerEnvironmentProfile(
+        cpu_fingerprint=env.get(cpu_var) or _cpu(),
+        nic_fingerprint=env.get(nic_var) or _nic(),
+        os_fingerprint=env.get(os_var) or _os(),
+        app_build_fingerprint=env.get(build_var) or _build(build_epoch),
+    )

@@ -145,11 +145,15 @@ def _capsule(value: object) -> IhpCapsule:
 def _sep(value: object) -> ServerEnvironmentProfile:
     if not isinstance(value, dict):
         raise _codec()
-    texts = [_get(value, key) for key in ("cpu", "nic", "os", "build")]
-    if not all(type(text) is str for text in texts):
-        raise _codec()
+    cpu, nic, os_, build = (_text(_get(value, key)) for key in ("cpu", "nic", "os", "build"))
     quote = value.get("tpm_quote")
-    return ServerEnvironmentProfile(*texts, tpm_quote=None if quote is None else _hex(quote))
+    return ServerEnvironmentProfile(cpu, nic, os_, build, None if quote is None else _hex(quote))
+
+
+def _text(value: object) -> str:
+    if type(value) is not str:
+        raise _codec()
+    return value
 
 
 # ---------------------------------------------------------------- result encoding
