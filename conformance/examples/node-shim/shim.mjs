@@ -11,9 +11,16 @@ function main() {
   // a slow reader holds stdout up (pipelining, shim-protocol.md), and order is kept.
   const out = createWriteStream(null, { fd: 1 });
   out.on('error', () => process.exit(0)); // the runner went away: nothing left to answer
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let pending = [];
   const onLine = (buffer) => {
-    const line = buffer.toString('utf8').replace(/\r$/, '');
+    let line;
+    try {
+      line = utf8.decode(buffer);
+    } catch {
+      out.write(toJson({ id: null, ok: false, error: 'Codec', detail: 'request is not UTF-8' }) + '\n');
+      return;
+    }
     if (line.trim() === '') return;
     out.write(toJson(handleLine(line)) + '\n');
   };

@@ -5,7 +5,8 @@ import { IhpError } from './errors.mjs';
 import { defaultConfig } from './ihp.mjs';
 import { I64_MAX, I64_MIN, KEY_BYTES, NONCE_LEN, U16_MAX, U64_MAX, U8_MAX } from './primitives.mjs';
 
-const HEX = /^(?:[0-9a-f]{2})*$/;
+// Lowercase is what implementations write; uppercase is read too, as the reference does.
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const UNSIGNED_DECIMAL = /^[0-9]+$/;
 const SIGNED_DECIMAL = /^-?[0-9]+$/;
 export const MAX_PASSWORD_BYTES = 65_536;
@@ -66,9 +67,13 @@ export function u64(value) {
   return n;
 }
 
-/** A timestamp: a signed decimal string within i64, I64_MIN excluded (spec §7.3). */
+/**
+ * A timestamp: a signed decimal string within i64, I64_MIN excluded (spec §7.3). Digits
+ * outside that range are `InvalidTimestamp`; a value that is not a decimal string at all
+ * is a malformed argument, `Codec`.
+ */
 export function timestamp(value) {
-  if (typeof value !== 'string' || !SIGNED_DECIMAL.test(value)) fail('InvalidTimestamp');
+  if (typeof value !== 'string' || !SIGNED_DECIMAL.test(value)) fail('Codec');
   const n = BigInt(value);
   if (n <= I64_MIN || n > I64_MAX) fail('InvalidTimestamp');
   return n;
@@ -89,11 +94,15 @@ const CONFIG_KEYS = [
   ['max_fingerprint_bytes', 'maxFingerprintBytes'],
 ];
 
-/** Every key optional (defaults); values are kept as given: ranges are validate()'s job (§4). */
+/**
+ * Every key optional (defaults). Never fails here: values are kept as given, and a
+ * mistyped or out-of-range field surfaces as `Config` when the operation validates the
+ * config, at the step the spec gives it (§7.4 step 2, §7.5 step 1).
+ */
 export function config(value) {
   const result = defaultConfig();
   if (value === null) return result;
-  if (!(value instanceof Map)) fail('Config');
+  if (!(value instanceof Map)) return { ...result, maxTimestampDrift: -1n }; // invalid
   for (const [wire, name] of CONFIG_KEYS) {
     if (value.has(wire)) result[name] = value.get(wire);
   }

@@ -11,10 +11,12 @@ import {
   deriveProfileKey,
   deriveSessionKey,
   encryptCapsule,
+  rttBucketFromSamples,
   sessionToken,
   validateConfig,
 } from './ihp.mjs';
-import { parseJson } from './json.mjs';
+import { JsonFloat, parseJson } from './json.mjs';
+import { ReplayGuard } from './replay.mjs';
 import { capsuleFromBinary, capsuleFromJson, capsuleToBinary, capsuleToJson } from './wire.mjs';
 
 const PROTOCOL = 'ihp-shim/1';
@@ -32,15 +34,15 @@ export const OPERATIONS = {
   }),
 
   config_validate: (args) => {
-    validateConfig(A.config(A.arg(args, 'config')));
+    validateConfig(A.config(A.optionalArg(args, 'config')));
     return {};
   },
 
   sep_hash: (args) => {
     const sep = A.sep(A.arg(args, 'sep'));
     const config = defaultConfig();
-    const limit = A.optionalArg(args, 'max_fingerprint_bytes');
-    if (limit !== null) config.maxFingerprintBytes = limit;
+    // Present means used, even when null: it is then an invalid limit (`Config`).
+    if (args.has('max_fingerprint_bytes')) config.maxFingerprintBytes = args.get('max_fingerprint_bytes');
     return { env_hash: hex(computeServerEnvHash(sep, config)) };
   },
 
@@ -67,30 +69,28 @@ export const OPERATIONS = {
     const sessionKey = A.key(A.arg(args, 'session_key'));
     const timestamp = A.timestamp(A.arg(args, 'timestamp'));
     const password = A.password(A.arg(args, 'password'));
+    const envHash = A.envHash(A.arg(args, 'env_hash'));
+    const version = A.version(A.arg(args, 'version'));
+    const headerId = A.u64(A.arg(args, 'header_id'));
+    const serverProfileId = A.u64(A.arg(args, 'server_profile_id'));
+    const networkContext = A.networkContext(A.arg(args, 'network_context'));
+    const config = A.config(A.optionalArg(args, 'config'));
     const capsule = encryptCapsule({
-      version: A.version(A.arg(args, 'version')),
-      config: A.config(A.optionalArg(args, 'config')),
-      headerId: A.u64(A.arg(args, 'header_id')),
-      clientNonce,
-      serverProfileId: A.u64(A.arg(args, 'server_profile_id')),
-      networkContext: A.networkContext(A.arg(args, 'network_context')),
-      envHash: A.envHash(A.arg(args, 'env_hash')),
-      sessionKey,
-      password,
-      timestamp,
+      version, config, headerId, clientNonce, serverProfileId, networkContext, envHash,
+      sessionKey, password, timestamp,
     });
     return { capsule: A.capsuleResult(capsule) };
   },
 
   decrypt_capsule: (args) => {
-    if (A.optionalArg(args, 'replay_guard') !== null) return UNSUPPORTED;
     // Spec §7.5 step 0, in its order: key, now, env hash and capsule fields, nonce length.
     const sessionKey = A.key(A.arg(args, 'session_key'));
     const now = A.timestamp(A.arg(args, 'now'));
     const envHash = A.envHash(A.arg(args, 'env_hash'));
     const capsule = A.capsule(A.arg(args, 'capsule'));
+    const replayGuard = namedReplayGuard(A.optionalArg(args, 'replay_guard'));
     const config = A.config(A.optionalArg(args, 'config'));
-    const plain = decryptCapsule({ capsule, envHash, sessionKey, now, config });
+    const plain = decryptCapsule({ capsule, envHash, sessionKey, now, config, replayGuard });
     return {
       password: hex(plain.password),
       timestamp: plain.timestamp.toString(),
@@ -109,9 +109,31 @@ export const OPERATIONS = {
     const timestamp = A.timestamp(A.arg(args, 'timestamp'));
     return { token: sessionToken(sessionKey, clientNonce, timestamp) };
   },
+
+  rtt_bucket: (args) => {
+    const samples = A.arg(args, 'samples_ms');
+    if (!Array.isArray(samples) || !samples.every((x) => typeof x === 'bigint' || x instanceof JsonFloat)) {
+      throw new IhpError('Codec');
+    }
+    // A JSON integer too large for a double becomes Infinity, then a non-finite sum: Codec.
+    const numbers = samples.map((x) => (typeof x === 'bigint' ? Number(x) : x.value));
+    return { bucket: rttBucketFromSamples(numbers) };
+  },
 };
 
-const UNSUPPORTED = Symbol('unsupported');
+// Replay guards by name, shared by every decryption that names them, for the life of
+// the process (shim-protocol.md, "replay_guard").
+const replayGuards = new Map();
+
+function namedReplayGuard(name) {
+  if (name === null) return null;
+  if (typeof name !== 'string') throw new IhpError('Codec');
+  if (!replayGuards.has(name)) replayGuards.set(name, new ReplayGuard());
+  return replayGuards.get(name);
+}
+
+// Not a spec code: a bug in this shim, reported as such rather than hidden behind one.
+const INTERNAL_ERROR = 'ShimInternalError';
 
 /** One request line → one response object. Never throws. */
 export function handleLine(line) {
@@ -121,18 +143,19 @@ export function handleLine(line) {
   } catch {
     return { id: null, ok: false, error: 'Codec', detail: 'request is not JSON' };
   }
-  const id = request instanceof Map && request.has('id') ? request.get('id') : null;
-  const op = request instanceof Map ? request.get('op') : undefined;
+  if (!(request instanceof Map)) return { id: null, ok: false, error: 'Codec', detail: 'request is not a JSON object' };
+  const id = request.has('id') ? request.get('id') : null;
+  const op = request.get('op');
   if (typeof op !== 'string' || !Object.hasOwn(OPERATIONS, op)) {
     return { id, ok: false, unsupported: true };
   }
+  const args = request.has('args') ? request.get('args') : new Map();
+  if (!(args instanceof Map)) return { id, ok: false, error: 'Codec', detail: 'args is not an object' };
   try {
-    const result = OPERATIONS[op](request.get('args') ?? new Map());
-    if (result === UNSUPPORTED) return { id, ok: false, unsupported: true };
-    return { id, ok: true, result };
+    return { id, ok: true, result: OPERATIONS[op](args) };
   } catch (error) {
     if (error instanceof IhpError) return { id, ok: false, error: error.code, detail: error.message };
     process.stderr.write(`ihp-node-shim: internal error in ${op}: ${error?.stack ?? error}\n`);
-    return { id, ok: false, error: 'Codec', detail: 'internal error' };
+    return { id, ok: false, error: INTERNAL_ERROR, detail: String(error?.name ?? 'Error') };
   }
 }

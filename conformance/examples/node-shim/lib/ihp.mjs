@@ -193,12 +193,23 @@ export const DECRYPTION_CHECKS = Object.freeze([
   { step: 8, code: 'StaleTimestamp', ok: (s) => abs(s.now - s.timestamp) <= s.config.maxTimestampDrift },
 ]);
 
-/** Returns {password, timestamp, headerId}; throws IhpError at the first failing check. */
-export function decryptCapsule({ capsule, envHash, sessionKey, now, config }) {
+/**
+ * Returns {password, timestamp, headerId}; throws IhpError at the first failing check.
+ * Step 9, the optional replay guard (spec §13), raises its own two codes.
+ */
+export function decryptCapsule({ capsule, envHash, sessionKey, now, config, replayGuard = null }) {
   const state = { capsule, envHash, sessionKey, now, config };
   for (const check of DECRYPTION_CHECKS) {
     if (!check.ok(state)) throw new IhpError(check.code);
   }
+  replayGuard?.checkAndRecord(
+    capsule.serverProfileId,
+    capsule.clientNonce,
+    capsule.payload,
+    state.timestamp,
+    now,
+    config.maxTimestampDrift,
+  );
   return { password: state.password, timestamp: state.timestamp, headerId: capsule.headerId };
 }
 
@@ -207,4 +218,30 @@ export function decryptCapsule({ capsule, envHash, sessionKey, now, config }) {
 export function sessionToken(sessionKey, clientNonce, timestamp) {
   const info = Buffer.concat([LABEL_TOKEN, clientNonce, i64le(timestamp)]);
   return hkdf(null, sessionKey, info).toString('base64url');
+}
+
+// ---------------------------------------------------------------- §12 RTT bucket
+
+/**
+ * Rust's `f64::round`: half away from zero. `x - floor(x)` is exact for doubles, unlike
+ * `floor(x + 0.5)`, which rounds 0.49999999999999994 up. (`Math.round` rounds half up.)
+ */
+export function roundHalfAwayFromZero(x) {
+  const magnitude = Math.abs(x);
+  const whole = Math.floor(magnitude);
+  const rounded = magnitude - whole >= 0.5 ? whole + 1 : whole;
+  return rounded === 0 ? 0 : Math.sign(x) * rounded;
+}
+
+/**
+ * clamp(round_half_away_from_zero(mean_ms / 5.0), 0, 255). The mean is a left-to-right
+ * sum divided by the count, in doubles. No samples, or a non-finite sum, is `Codec`.
+ */
+export function rttBucketFromSamples(samplesMs) {
+  if (samplesMs.length === 0) throw new IhpError('Codec');
+  let total = 0;
+  for (const sample of samplesMs) total += sample;
+  if (!Number.isFinite(total)) throw new IhpError('Codec');
+  const bucket = roundHalfAwayFromZero(total / samplesMs.length / RTT_MS_PER_BUCKET);
+  return Math.min(Math.max(bucket, 0), 255);
 }

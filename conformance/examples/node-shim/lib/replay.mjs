@@ -1,0 +1,43 @@
+// Spec §13: the replay guard. For each successfully decrypted capsule it remembers
+// (server_profile_id, client_nonce) → SHA-256(payload) until timestamp + max drift
+// (older capsules fail the drift check anyway). Its clock is each decryption's `now`.
+import { createHash } from 'node:crypto';
+import { IhpError } from './errors.mjs';
+
+export const DEFAULT_REPLAY_CAPACITY = 1_000_000;
+
+export class ReplayGuard {
+  #capacity;
+  #entries = new Map(); // "profileId:nonceHex" → {digest, expiresAt}
+
+  constructor(capacity = DEFAULT_REPLAY_CAPACITY) {
+    this.#capacity = capacity;
+  }
+
+  get size() {
+    return this.#entries.size;
+  }
+
+  /** Step 9 of spec §7.5: reuse, collision, or record. Only successes reach here. */
+  checkAndRecord(serverProfileId, clientNonce, payload, timestamp, now, window) {
+    this.#expire(now);
+    const key = `${serverProfileId}:${clientNonce.toString('hex')}`;
+    const digest = createHash('sha256').update(payload).digest('hex');
+    const seen = this.#entries.get(key);
+    // Digests of public ciphertext: comparing them leaks no secret.
+    if (seen !== undefined) throw new IhpError(seen.digest === digest ? 'NonceReuse' : 'NonceCollision');
+    if (this.#entries.size >= this.#capacity) throw new IhpError('NonceReuse'); // fail closed
+    this.#entries.set(key, { digest, expiresAt: timestamp + window });
+  }
+
+  /**
+   * An entry lives while now ≤ timestamp + window. Expiry is permanent: a later request
+   * whose `now` is earlier does not bring an expired entry back. (A linear sweep: the
+   * guards a conformance run builds hold a handful of entries.)
+   */
+  #expire(now) {
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt < now) this.#entries.delete(key);
+    }
+  }
+}
