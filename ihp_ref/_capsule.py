@@ -6,9 +6,9 @@ import hmac
 import struct
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ._config import IhpConfig, validate
 from ._constants import AAD_DOMAIN, I64_MIN, U8_MAX, U64_MAX
@@ -115,9 +115,9 @@ class IhpCapsule:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class IhpPlaintext:
-    """What a successful decryption gives back (spec §7.5)."""
+class IhpPlaintext(NamedTuple):
+    """What a successful decryption gives back (spec §7.5). A tuple: cheap to make on
+    the hot path, immutable, and its password field redacts itself in `repr`."""
 
     password: PasswordMaterial
     timestamp: CapsuleTimestamp
@@ -152,16 +152,20 @@ def encrypt_capsule(
     metrics: MetricsSink = NOOP_METRICS,
 ) -> IhpCapsule:
     """Seal a capsule (spec §7.4). Deterministic: same inputs, same bytes."""
-    metrics.increment(ENCRYPT_TOTAL)
+    counting = metrics is not NOOP_METRICS  # the no-op sink costs nothing on the hot path
+    if counting:
+        metrics.increment(ENCRYPT_TOTAL)
     try:
         capsule = _encrypt(version, config, header_id, client_nonce, server_profile_id,
                            network_context, env_hash, session_key, password, timestamp)
     except IhpError as error:
-        metrics.increment(ENCRYPT_FAILURE, _CODE_LABELS[error.code])
-        if error.code is ErrorCode.INVALID_VERSION:
-            metrics.increment(ENCRYPT_VERSION_REJECTED)
+        if counting:
+            metrics.increment(ENCRYPT_FAILURE, _CODE_LABELS[error.code])
+            if error.code is ErrorCode.INVALID_VERSION:
+                metrics.increment(ENCRYPT_VERSION_REJECTED)
         raise
-    metrics.increment(ENCRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
+    if counting:
+        metrics.increment(ENCRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
     return capsule
 
 
@@ -171,11 +175,14 @@ def _encrypt(
     env_hash: ServerEnvHash, session_key: SessionKey, password: PasswordMaterial,
     timestamp: CapsuleTimestamp,
 ) -> IhpCapsule:
-    _require_types(
-        (config, IhpConfig), (client_nonce, ClientNonce), (server_profile_id, ServerProfileId),
-        (network_context, IhpNetworkContext), (env_hash, ServerEnvHash),
-        (session_key, SessionKey), (password, PasswordMaterial), (timestamp, CapsuleTimestamp),
-    )
+    if not (
+        isinstance(config, IhpConfig) and isinstance(client_nonce, ClientNonce)
+        and isinstance(server_profile_id, ServerProfileId)
+        and isinstance(network_context, IhpNetworkContext)
+        and isinstance(env_hash, ServerEnvHash) and isinstance(session_key, SessionKey)
+        and isinstance(password, PasswordMaterial) and isinstance(timestamp, CapsuleTimestamp)
+    ):
+        raise TypeError("encrypt_capsule takes the typed values of ihp_ref")
     # step 0: the plain-int fields are outside their types → Codec
     check_int(version, 0, U8_MAX, ErrorCode.CODEC, "version")
     check_int(header_id, 0, U64_MAX, ErrorCode.CODEC, "header_id")
@@ -187,7 +194,7 @@ def _encrypt(
         raise IhpError(ErrorCode.CODEC)
     aad = associated_data(version, server_profile_id.value, network_context, env_hash)
     plaintext = encode_plaintext(password.value, timestamp.seconds, header_id)
-    payload = AESGCM(session_key._buffer).encrypt(client_nonce.value, plaintext, aad)  # step 5
+    payload = session_key.cipher().encrypt(client_nonce.value, plaintext, aad)  # step 5
     return IhpCapsule(int(version), int(header_id), client_nonce, server_profile_id,
                       network_context, payload)
 
@@ -203,14 +210,18 @@ def decrypt_capsule(
     metrics: MetricsSink = NOOP_METRICS,
 ) -> IhpPlaintext:
     """Open a capsule (spec §7.5): the checks of `DECRYPTION_CHECKS`, in order."""
-    metrics.increment(DECRYPT_TOTAL)
+    counting = metrics is not NOOP_METRICS  # the no-op sink costs nothing on the hot path
+    if counting:
+        metrics.increment(DECRYPT_TOTAL)
     try:
         plaintext = _decrypt(capsule, env_hash, session_key, now, config, replay_guard)
     except IhpError as error:
-        _count_decrypt_failure(metrics, error.code)
+        if counting:
+            _count_decrypt_failure(metrics, error.code)
         raise
-    metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
-    metrics.observe(DRIFT_SECONDS, abs(now.seconds - plaintext.timestamp.seconds))
+    if counting:
+        metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
+        metrics.observe(DRIFT_SECONDS, abs(now.seconds - plaintext.timestamp.seconds))
     return plaintext
 
 
@@ -228,20 +239,23 @@ def _decrypt(
     capsule: IhpCapsule, env_hash: ServerEnvHash, session_key: SessionKey,
     now: CapsuleTimestamp, config: IhpConfig, replay_guard: ReplayGuard | None,
 ) -> IhpPlaintext:
-    _require_types(
-        (capsule, IhpCapsule), (env_hash, ServerEnvHash), (session_key, SessionKey),
-        (now, CapsuleTimestamp), (config, IhpConfig),
-    )  # step 0: the typed values validated themselves when they were made
+    # step 0: the typed values validated themselves when they were made
+    if not (
+        isinstance(capsule, IhpCapsule) and isinstance(env_hash, ServerEnvHash)
+        and isinstance(session_key, SessionKey) and isinstance(now, CapsuleTimestamp)
+        and isinstance(config, IhpConfig)
+    ):
+        raise TypeError("decrypt_capsule takes the typed values of ihp_ref")
     validate(config)  # step 1
     version = capsule.version
     if version not in config.allowed_versions:  # step 2 (unknown versions included)
         raise IhpError(ErrorCode.INVALID_VERSION)
     network = capsule.network_context
-    network.check()  # step 3
+    if network.path_hint == 0:  # step 3
+        raise IhpError(ErrorCode.CODEC)
     aad = associated_data(version, capsule.server_profile_id.value, network, env_hash)
     try:  # step 4
-        plaintext = AESGCM(session_key._buffer).decrypt(
-            capsule.client_nonce.value, capsule.payload, aad)
+        plaintext = session_key.cipher().decrypt(capsule.client_nonce.value, capsule.payload, aad)
     except InvalidTag:
         raise IhpError(ErrorCode.INVALID_AEAD_TAG) from None
     # step 5: length rules
@@ -274,9 +288,3 @@ def _trusted_plaintext(password: bytes, timestamp: int, header_id: int) -> IhpPl
     stamp = object.__new__(CapsuleTimestamp)
     object.__setattr__(stamp, "seconds", timestamp)
     return IhpPlaintext(material, stamp, header_id)
-
-
-def _require_types(*pairs: tuple[object, type]) -> None:
-    for value, expected in pairs:
-        if not isinstance(value, expected):
-            raise TypeError(f"expected {expected.__name__}, got {type(value).__name__}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ._constants import LABEL_PROFILE, LABEL_SESSION
+from ._errors import ErrorCode, IhpError
 from ._primitives import hkdf_sha256
 from ._values import (
     ClientNonce,
@@ -94,7 +95,7 @@ def derive_profile_key(
     """
     del server_profile_id
     key = master if isinstance(master, MasterKey) else master.master_key()
-    return ProfileKey(hkdf_sha256(env_hash.value, key._buffer, LABEL_PROFILE))
+    return ProfileKey._derived(hkdf_sha256(env_hash.value, key._buffer, LABEL_PROFILE))
 
 
 def session_info(
@@ -119,7 +120,8 @@ def derive_session_key(
 
     The network context is validated first (a zero path hint → `Codec`).
     """
-    network_context.check()
+    if network_context.path_hint == 0:  # spec §7.1, checked before deriving (spec §6)
+        raise IhpError(ErrorCode.CODEC)
     exporter = check_bytes(tls_exporter_key, "tls_exporter_key")
     info = session_info(client_nonce, network_context, server_profile_id)
-    return SessionKey(hkdf_sha256(bytes(profile_key._buffer), exporter, info))
+    return SessionKey._derived(hkdf_sha256(bytes(profile_key._buffer), exporter, info))

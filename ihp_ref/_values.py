@@ -11,6 +11,8 @@ import hmac
 from dataclasses import dataclass
 from typing import Self
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from ._constants import (
     DEFAULT_PATH_HINT,
     I64_MAX,
@@ -159,6 +161,17 @@ class PasswordMaterial:
         raise TypeError("PasswordMaterial is not hashable")
 
 
+_ZERO_KEY = bytes(KEY_BYTES)
+
+
+def _key_buffer(value: object, what: str) -> bytearray:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(f"{what} must be bytes")
+    if len(value) != KEY_BYTES:
+        raise IhpError(ErrorCode.KEY_LENGTH)
+    return bytearray(value)
+
+
 class _SecretKey:
     """32 key bytes held in a `bytearray` that `wipe()` (and garbage collection) zeroes.
 
@@ -169,11 +182,14 @@ class _SecretKey:
     __slots__ = ("_buffer",)
 
     def __init__(self, value: bytes | bytearray | memoryview) -> None:
-        if not isinstance(value, bytes | bytearray | memoryview):
-            raise TypeError(f"{type(self).__name__} must be bytes")
-        if len(value) != KEY_BYTES:
-            raise IhpError(ErrorCode.KEY_LENGTH)
-        self._buffer = bytearray(value)
+        self._buffer = _key_buffer(value, type(self).__name__)
+
+    @classmethod
+    def _derived(cls, value: bytes) -> Self:
+        """A key fresh from HKDF (exactly 32 bytes): no re-check on the hot path."""
+        key = object.__new__(cls)
+        key._buffer = bytearray(value)
+        return key
 
     @property
     def value(self) -> bytes:
@@ -181,8 +197,7 @@ class _SecretKey:
         return bytes(self._buffer)
 
     def wipe(self) -> None:
-        buffer = self._buffer
-        buffer[:] = bytes(len(buffer))
+        self._buffer[:] = _ZERO_KEY
 
     def __enter__(self) -> Self:
         return self
@@ -222,6 +237,31 @@ class ProfileKey(_SecretKey):
 
 
 class SessionKey(_SecretKey):
-    """K_session, 32 bytes (spec §6)."""
+    """K_session, 32 bytes (spec §6).
 
-    __slots__ = ()
+    Keeps its AES-256-GCM context once made, so that several capsules under one session
+    key pay the key schedule once; `wipe()` drops it with the key bytes.
+    """
+
+    __slots__ = ("_cipher",)
+
+    def __init__(self, value: bytes | bytearray | memoryview) -> None:
+        self._buffer = _key_buffer(value, "SessionKey")
+        self._cipher: AESGCM | None = None
+
+    @classmethod
+    def _derived(cls, value: bytes) -> Self:
+        key = object.__new__(cls)
+        key._buffer = bytearray(value)
+        key._cipher = None
+        return key
+
+    def cipher(self) -> AESGCM:
+        cipher = self._cipher
+        if cipher is None:
+            cipher = self._cipher = AESGCM(self._buffer)
+        return cipher
+
+    def wipe(self) -> None:
+        self._cipher = None
+        super().wipe()
