@@ -1,0 +1,182 @@
+"""From case specifications to vector-file documents, asking the reference for outcomes.
+
+A generator declares each case's inputs and, for an invalid case, the error the spec rule
+predicts. `build_file` runs every case through the reference's in-process shim and fails
+when the reference disagrees with the declared error: the reference never silently defines
+what an invalid case expects. For a valid case the reference's result is recorded; the
+independent verifier (`ihp_vectors.independent`) re-derives it with a second code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._notes import NOTES, note_table
+from ._rules import RULE_IDS
+
+__all__ = [
+    "GENERATOR_NAME",
+    "GENERATOR_VERSION",
+    "SCHEMA_VERSION",
+    "CaseSpec",
+    "FileSpec",
+    "GenerationError",
+    "GroupSpec",
+    "Handler",
+    "StepSpec",
+    "build_file",
+    "call",
+]
+
+GENERATOR_NAME = "ihp-vectors"
+GENERATOR_VERSION = "1.0"
+SCHEMA_VERSION = "1.0"
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class GenerationError(RuntimeError):
+    """A case cannot be generated: the reference disagrees with the spec, or a spec is wrong."""
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    args: dict[str, Any]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    tc_id: str
+    comment: str
+    flags: tuple[str, ...]
+    rules: tuple[str, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None  # declared outcome: None = valid
+    steps: tuple[StepSpec, ...] | None = None
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    comment: str
+    args: dict[str, Any]
+    cases: Sequence[CaseSpec]
+    source: str = ""  # generator module name, or the upstream origin
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str  # file stem: vectors/<name>.json, schemas/<name>.schema.json
+    operation: str
+    profile: str
+    header: tuple[str, ...]
+    groups: Sequence[GroupSpec]
+
+
+class _Runner:
+    def __init__(self, handle: Handler) -> None:
+        self._handle = handle
+        self._next_id = 0
+
+    def outcome(
+        self, tc_id: str, op: str, args: Mapping[str, Any], declared: str | None
+    ) -> dict[str, Any]:
+        self._next_id += 1
+        response = self._handle({"id": self._next_id, "op": op, "args": dict(args)})
+        if response.get("unsupported"):
+            raise GenerationError(f"{tc_id}: the reference does not support {op}")
+        if declared is None:
+            if not response.get("ok"):
+                raise GenerationError(
+                    f"{tc_id}: declared valid, the reference answered {response.get('error')}"
+                )
+            return {"expected": response["result"]}
+        if response.get("ok"):
+            raise GenerationError(f"{tc_id}: spec predicts {declared}, the reference accepted")
+        if response.get("error") != declared:
+            raise GenerationError(
+                f"{tc_id}: spec predicts {declared}, the reference answered {response.get('error')}"
+            )
+        return {"error": declared}
+
+
+def _check_spec(case: CaseSpec) -> None:
+    unknown_flags = [flag for flag in case.flags if flag not in NOTES]
+    unknown_rules = [rule for rule in case.rules if rule not in RULE_IDS]
+    if unknown_flags or unknown_rules or not case.rules:
+        raise GenerationError(
+            f"{case.tc_id}: unknown flags {unknown_flags} / rules {unknown_rules} or no rule"
+        )
+
+
+def _case_document(
+    runner: _Runner, op: str, group_args: Mapping[str, Any], case: CaseSpec
+) -> dict[str, Any]:
+    _check_spec(case)
+    document: dict[str, Any] = {
+        "tcId": case.tc_id,
+        "comment": case.comment,
+        "flags": list(case.flags),
+        "rules": sorted(case.rules),
+    }
+    if case.steps is None:
+        document["result"] = "valid" if case.error is None else "invalid"
+        document["args"] = case.args
+        document.update(runner.outcome(case.tc_id, op, {**group_args, **case.args}, case.error))
+        return document
+    # Replay sequence: one fresh guard per case, named after the case (spec §13).
+    guard = {"replay_guard": f"{GENERATOR_NAME}:{case.tc_id}"}
+    steps = []
+    for index, step in enumerate(case.steps):
+        merged = {**group_args, **case.args, **step.args, **guard}
+        step_id = f"{case.tc_id}#{index}"
+        steps.append({"args": step.args, **runner.outcome(step_id, op, merged, step.error)})
+    failed = any(step.error is not None for step in case.steps)
+    document["result"] = "invalid" if failed else "valid"
+    document["args"] = case.args
+    document["steps"] = steps
+    return document
+
+
+def build_file(spec: FileSpec, handle: Handler) -> dict[str, Any]:
+    """The vector-file document of `spec`, outcomes taken from `handle` (a shim dispatcher)."""
+    runner = _Runner(handle)
+    groups = []
+    flags: set[str] = set()
+    count = 0
+    for group in spec.groups:
+        tests = [_case_document(runner, spec.operation, group.args, case) for case in group.cases]
+        flags.update(flag for case in group.cases for flag in case.flags)
+        count += len(tests)
+        groups.append(
+            {
+                "source": {
+                    "name": f"{GENERATOR_NAME}/{group.source or spec.name}",
+                    "version": GENERATOR_VERSION,
+                },
+                "comment": group.comment,
+                "args": group.args,
+                "tests": tests,
+            }
+        )
+    return {
+        "schema": f"{spec.name}.schema.json",
+        "version": SCHEMA_VERSION,
+        "operation": spec.operation,
+        "profile": spec.profile,
+        "numberOfTests": count,
+        "header": list(spec.header),
+        "notes": note_table(flags),
+        "testGroups": groups,
+    }
+
+
+def call(handle: Handler, op: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """One successful shim call (inputs of other cases: keys, capsules); fails generation else."""
+    response = handle({"id": 0, "op": op, "args": dict(args)})
+    if not response.get("ok"):
+        raise GenerationError(f"building inputs: {op} failed with {response.get('error')}")
+    result: dict[str, Any] = response["result"]
+    return result

@@ -1,0 +1,78 @@
+"""`ihp-vectors check`: the committed files are current, schema-valid and consistent."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ._build import Handler
+from ._generate import reference_handler, render_all
+from ._schema import SchemaSet
+from ._traceability import uncovered_rules
+
+__all__ = ["check_tree"]
+
+
+def _structure_problems(name: str, document: Mapping[str, Any]) -> list[str]:
+    problems = []
+    cases = [case for group in document.get("testGroups", []) for case in group.get("tests", [])]
+    if document.get("numberOfTests") != len(cases):
+        problems.append(
+            f"{name}: numberOfTests is {document.get('numberOfTests')}, the file has {len(cases)}"
+        )
+    notes = document.get("notes", {})
+    for case in cases:
+        for flag in case.get("flags", []):
+            if flag not in notes:
+                problems.append(f"{name}: {case.get('tcId')}: flag {flag!r} has no note")
+    return problems
+
+
+def _load_documents(root: Path, problems: list[str]) -> dict[str, dict[str, Any]]:
+    documents: dict[str, dict[str, Any]] = {}
+    for path in sorted((root / "vectors").glob("*.json")):
+        try:
+            documents[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append(f"vectors/{path.name}: not readable JSON: {exc}")
+    return documents
+
+
+def check_tree(root: Path, handler_factory: Callable[[], Handler] = reference_handler) -> list[str]:
+    """Every problem of the generated files under `root` (a checkout); empty means all good."""
+    problems: list[str] = []
+    documents = _load_documents(root, problems)
+    schemas = SchemaSet(root / "schemas")
+    ids: Counter[str] = Counter()
+    for stem, document in documents.items():
+        name = f"vectors/{stem}.json"
+        expected_schema = f"{stem}.schema.json"
+        if document.get("schema") != expected_schema:
+            problems.append(
+                f"{name}: schema is {document.get('schema')!r}, not {expected_schema!r}"
+            )
+        problems.extend(
+            f"{name}: schema violation {e}" for e in schemas.errors(expected_schema, document)
+        )
+        problems.extend(_structure_problems(name, document))
+        ids.update(
+            case.get("tcId", "")
+            for g in document.get("testGroups", [])
+            for case in g.get("tests", [])
+        )
+    problems.extend(f"duplicate tcId {tc_id!r} ({n} cases)" for tc_id, n in ids.items() if n > 1)
+    problems.extend(f"rule {rule} has no vector case" for rule in uncovered_rules(documents))
+    rendered = render_all(handler_factory)
+    for rel, text in rendered.items():
+        path = root / rel
+        if not path.is_file():
+            problems.append(f"{rel}: missing (run `ihp-vectors generate`)")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{rel}: stale or edited by hand (run `ihp-vectors generate`)")
+    for path in sorted((root / "vectors").glob("*.json")):
+        if f"vectors/{path.name}" not in rendered:
+            problems.append(f"vectors/{path.name}: not produced by the generator")
+    return problems

@@ -1,0 +1,58 @@
+"""Shim-protocol value encodings (shim-protocol.md, value encodings) for the generators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "I64_MAX",
+    "I64_MIN",
+    "U64_MAX",
+    "CapsuleFields",
+    "capsule_obj",
+    "dec",
+    "hx",
+    "network",
+]
+
+I64_MIN = -(2**63)
+I64_MAX = 2**63 - 1
+U64_MAX = 2**64 - 1
+
+
+def hx(data: bytes) -> str:
+    """Bytes as lowercase hex."""
+    return data.hex()
+
+
+def dec(value: int) -> str:
+    """A 64-bit integer as a decimal string (signed for timestamps)."""
+    return str(value)
+
+
+def network(rtt_bucket: int = 5, path_hint: int = 120) -> dict[str, int]:
+    return {"rtt_bucket": rtt_bucket, "path_hint": path_hint}
+
+
+@dataclass(frozen=True)
+class CapsuleFields:
+    version: int
+    header_id: int
+    client_nonce: bytes
+    server_profile_id: int
+    rtt_bucket: int
+    path_hint: int
+    payload: bytes
+
+
+def capsule_obj(c: CapsuleFields) -> dict[str, Any]:
+    """The shim `capsule` object."""
+    return {
+        "version": c.version,
+        "header_id": dec(c.header_id),
+        "client_nonce": hx(c.client_nonce),
+        "server_profile_id": dec(c.server_profile_id),
+        "network_context": network(c.rtt_bucket, c.path_hint),
+        "payload": hx(c.payload),
+    }
