@@ -1,0 +1,262 @@
+"""The Starlette application: GET /ihp/profile, POST /ihp/auth (spec §11), GET /metrics,
+GET /healthz. Thin: parsing limits and status codes here, decisions in `Authenticator`.
+
+The TLS exporter key of the client's connection arrives in the ASGI scope as
+``scope["extensions"]["ihp.tls_exporter"]["key"]`` (set by `ihp_server.https`); in
+plain-HTTP test mode the fixed test key is used instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ihp_ref import IhpError, ReplayGuard, ServerEnvHash, capsule_from_http
+
+from ._auth import Authenticator, AuthOutcome
+from ._logging import log_event
+from ._metrics import PrometheusMetricsSink
+from ._settings import ServerSettings
+
+__all__ = [
+    "INVALID_CREDENTIALS_BODY",
+    "MAX_BODY_BYTES",
+    "TLS_EXPORTER_EXTENSION",
+    "ExporterKey",
+    "create_app",
+]
+
+MAX_BODY_BYTES = 256 * 1024  # spec §11: larger bodies → 413
+TLS_EXPORTER_EXTENSION = "ihp.tls_exporter"
+# spec §11: one body for every authentication failure, whatever the cause
+INVALID_CREDENTIALS_BODY = b'{"status":"error","reason":"invalid_credentials"}'
+_ENDPOINTS = {"/ihp/profile": "profile", "/ihp/auth": "auth", "/metrics": "metrics",
+              "/healthz": "healthz"}
+
+
+class ExporterKey:
+    """TLS exported keying material of one connection; never shown in a repr."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bytes) -> None:
+        self.value = bytes(value)
+
+    def __repr__(self) -> str:
+        return f"ExporterKey(<{len(self.value)} bytes>)"
+
+
+class _Reject(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _State:
+    authenticator: Authenticator
+    metrics: PrometheusMetricsSink
+    profile_body: bytes
+    test_exporter: bytes | None
+    clock: Callable[[], float]
+
+
+def _error_json(status: int, reason: str) -> Response:
+    body = json.dumps({"status": "error", "reason": reason}, separators=(",", ":"))
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _unauthorized() -> Response:
+    return Response(INVALID_CREDENTIALS_BODY, status_code=401, media_type="application/json")
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key")
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body, object_pairs_hook=_reject_duplicates,
+                          parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # incl. UnicodeDecodeError and int digit limits
+        raise _Reject(400, "malformed_json") from None
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise _Reject(400, "bad_content_length")
+        if int(declared) > MAX_BODY_BYTES:
+            raise _Reject(413, "body_too_large")
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if media.lower() != "application/json":
+        raise _Reject(415, "unsupported_media_type")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _Reject(413, "body_too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _exporter_key(request: Request, state: _State) -> bytes | None:
+    extension = request.scope.get("extensions", {}).get(TLS_EXPORTER_EXTENSION)
+    if extension is not None:
+        return bytes(extension["key"].value)
+    return state.test_exporter
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+async def _auth_decision(request: Request, state: _State) -> Response:
+    obj = _parse_json(await _read_body(request))
+    if not isinstance(obj, dict):
+        raise _Reject(422, "not_an_object")
+    auth = state.authenticator
+    if not auth.profile_id_matches(obj):
+        if not isinstance(obj.get("server_profile_id"), str):
+            raise _Reject(422, "bad_server_profile_id")
+        return _outcome(request, auth.reject_profile_id(), "server_profile_id")
+    try:
+        capsule = capsule_from_http(obj)
+    except (IhpError, TypeError, ValueError):
+        raise _Reject(422, "invalid_capsule_form") from None
+    exporter = _exporter_key(request, state)
+    if exporter is None:  # HTTPS front-end missing: fail closed, say so in the log
+        log_event("tls_exporter_missing", logging.ERROR, peer=_peer(request))
+        return _unauthorized()
+    now = int(state.clock())
+    return _outcome(request, auth.authenticate(capsule, exporter, now), "decrypt")
+
+
+def _outcome(request: Request, outcome: AuthOutcome, stage: str) -> Response:
+    if outcome.ok:
+        log_event("auth_ok", peer=_peer(request), version=outcome.version,
+                  key_slot=outcome.key_slot, drift_seconds=outcome.drift_seconds)
+        body = json.dumps({"status": "ok", "session_token": outcome.token},
+                          separators=(",", ":"))
+        return Response(body, media_type="application/json")
+    code = outcome.code
+    log_event("auth_rejected", logging.WARNING, peer=_peer(request), stage=stage,
+              code=code.value if code else None, telemetry=code.telemetry if code else None,
+              version=outcome.version)
+    return _unauthorized()
+
+
+def _make_handlers(state: _State) -> list[Route]:
+    async def profile(request: Request) -> Response:
+        return Response(state.profile_body, media_type="application/json")
+
+    async def auth(request: Request) -> Response:
+        try:
+            return await _auth_decision(request, state)
+        except _Reject as reject:
+            log_event("request_rejected", logging.INFO, peer=_peer(request),
+                      status=reject.status, reason=reject.reason)
+            return _error_json(reject.status, reject.reason)
+        except Exception:  # a bug: fail closed, never a 5xx or a traceback to the peer
+            log_event("internal_error", logging.ERROR, peer=_peer(request), exc_info=True)
+            state.metrics.increment("ihp.http.internal_errors", {"endpoint": "auth"})
+            return _unauthorized()
+
+    async def metrics(request: Request) -> Response:
+        open_keys = state.authenticator.keyring.decryption_providers(int(state.clock()))
+        state.metrics.set_gauge("ihp.keyring.previous_keys_open", float(len(open_keys) - 1))
+        return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    async def healthz(request: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    return [
+        Route("/ihp/profile", profile, methods=["GET"]),
+        Route("/ihp/auth", auth, methods=["POST"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+
+
+class _CountResponses:
+    """ASGI middleware: `ihp_http_responses_total{endpoint,status}`."""
+
+    def __init__(self, app: ASGIApp, metrics: PrometheusMetricsSink) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        endpoint = _ENDPOINTS.get(scope.get("path", ""), "other")
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.metrics.increment("ihp.http.responses",
+                                       {"endpoint": endpoint, "status": str(message["status"])})
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
+
+
+def profile_document(server_profile_id: int, env_hash: ServerEnvHash, test_mode: bool) -> bytes:
+    """spec §11: the body of GET /ihp/profile."""
+    note = ("TEST MODE: plain HTTP with a fixed TLS exporter key; not for production"
+            if test_mode else "IHP v1 reference server; session keys bind to the TLS exporter "
+            "(EXPORTER-IHP-v1, empty context, 32 bytes)")
+    return json.dumps({
+        "version": 1,
+        "server_profile_id": str(server_profile_id),
+        "server_env_hash_b64": base64.b64encode(env_hash.value).decode("ascii"),
+        "expected_rtt_buckets": [0, 255],
+        "supported_aead": ["AES256GCM"],
+        "note": note,
+    }, separators=(",", ":")).encode("utf-8")
+
+
+def create_app(settings: ServerSettings, env_hash: ServerEnvHash, *,
+               metrics: PrometheusMetricsSink | None = None,
+               clock: Callable[[], float] = time.time) -> Starlette:
+    """The ASGI app for `settings`. `env_hash` comes from host detection (spec §5)."""
+    metrics = metrics or PrometheusMetricsSink()
+    guard = ReplayGuard(capacity=settings.replay_capacity, metrics=metrics)
+    authenticator = Authenticator(
+        server_profile_id=settings.server_profile_id, env_hash=env_hash,
+        keyring=settings.keyring, config=settings.config, replay_guard=guard, metrics=metrics)
+    state = _State(authenticator, metrics,
+                   profile_document(settings.server_profile_id, env_hash, settings.test_mode),
+                   settings.test_tls_exporter, clock)
+    metrics.set_gauge("ihp.server.test_mode", 1.0 if settings.test_mode else 0.0)
+    app = Starlette(routes=_make_handlers(state))
+    app.state.ihp = state
+    app.add_middleware(_CountResponses, metrics=metrics)  # type: ignore[arg-type]
+    return app
+
+
+def app_metrics(app: Starlette) -> PrometheusMetricsSink:
+    return app.state.ihp.metrics  # type: ignore[no-any-return]
+
+
