@@ -1,0 +1,3 @@
+"""pytest plugin entry point (the runner fills it in: `pytest --ihp-impl`)."""
+
+__all__: list[str] = []
