@@ -30,7 +30,7 @@ export const OPERATIONS = {
     protocol: PROTOCOL,
     implementation: 'ihp-node-shim (JavaScript, Node.js ' + process.versions.node + ')',
     version: PACKAGE.version,
-    ops: Object.keys(OPERATIONS).filter((op) => op !== 'hello'),
+    ops: Object.keys(OPERATIONS),
   }),
 
   config_validate: (args) => {
