@@ -1,0 +1,90 @@
+"""What the runner executes: a `Case` is one or more shim requests with exact expectations.
+
+Vector cases come from `ihp_vectors.load_cases()`; generated cases from
+`conformance.generate`. A case with several steps is a replay sequence: its steps share
+one replay guard, whose name the runner makes fresh for each case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["OPERATION_PROFILES", "Case", "Step", "profile_of"]
+
+#: The shim protocol's profile table: operation → the profile that needs it.
+OPERATION_PROFILES: Mapping[str, str] = {
+    "config_validate": "IHP-Core",
+    "sep_hash": "IHP-Core",
+    "derive_profile_key": "IHP-Core",
+    "derive_session_key": "IHP-Core",
+    "encrypt_capsule": "IHP-Core",
+    "decrypt_capsule": "IHP-Core",
+    "capsule_from_json": "IHP-Wire",
+    "capsule_to_json": "IHP-Wire",
+    "capsule_from_binary": "IHP-Wire",
+    "capsule_to_binary": "IHP-Wire",
+    "session_token": "IHP-Token",
+    "rtt_bucket": "IHP-Client",
+}
+
+
+def profile_of(operation: str, args: Mapping[str, Any] | None = None) -> str:
+    """The profile of a request: decryption with a replay guard is IHP-Replay."""
+    if operation == "decrypt_capsule" and args is not None and "replay_guard" in args:
+        return "IHP-Replay"
+    return OPERATION_PROFILES.get(operation, "IHP-Core")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One request and its one exact expected outcome: a result object or an error code."""
+
+    args: Mapping[str, Any]
+    expected: Mapping[str, Any] | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.expected is None) == (self.error is None):
+            raise ValueError("a step expects exactly one of a result and an error code")
+
+    @property
+    def outcome(self) -> dict[str, Any]:
+        """The expected outcome as reports show it."""
+        if self.error is not None:
+            return {"error": self.error}
+        return {"result": dict(self.expected or {})}
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A test case: stable id, operation, profile, its steps (one unless a replay sequence)."""
+
+    case_id: str
+    operation: str
+    profile: str
+    steps: tuple[Step, ...]
+    flags: tuple[str, ...] = ()
+    comment: str = ""
+    origin: str = "vector"  # "vector", "generated" or "sanity"
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError(f"case {self.case_id} has no steps")
+
+    @property
+    def sequence(self) -> bool:
+        """True for a replay sequence (the runner injects a fresh guard name)."""
+        return len(self.steps) > 1 or "replay_guard" in self.steps[0].args
+
+    def report_args(self) -> dict[str, Any]:
+        """The inputs as reports show them."""
+        if len(self.steps) == 1:
+            return dict(self.steps[0].args)
+        return {"steps": [dict(s.args) for s in self.steps]}
+
+    def report_expected(self) -> object:
+        if len(self.steps) == 1:
+            return self.steps[0].outcome
+        return [s.outcome for s in self.steps]

@@ -1,0 +1,80 @@
+"""Expectations files: an implementer's known deviations, as case-id globs.
+
+```json
+{"expectations": [
+  {"glob": "decrypt/drift/*", "action": "xfail", "reason": "DriftOverflow, fixed in 0.2"},
+  {"glob": "gen/rtt_bucket/*", "action": "skip", "reason": "no client helper"}]}
+```
+
+Globs use `fnmatch` syntax, case-sensitively; the first matching entry wins. A reason is
+mandatory. Globs that match no case of the run are reported (they usually mean a typo).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+__all__ = ["Expectation", "Expectations", "ExpectationsError", "load_expectations"]
+
+
+class ExpectationsError(ValueError):
+    """The expectations file cannot be read or does not follow its schema."""
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    glob: str
+    action: str  # "skip" or "xfail"
+    reason: str
+
+    def matches(self, case_id: str) -> bool:
+        return fnmatch.fnmatchcase(case_id, self.glob)
+
+
+@dataclass(frozen=True, slots=True)
+class Expectations:
+    entries: tuple[Expectation, ...] = ()
+
+    def lookup(self, case_id: str) -> Expectation | None:
+        """The first entry whose glob matches `case_id`."""
+        return next((e for e in self.entries if e.matches(case_id)), None)
+
+    def unmatched(self, case_ids: Iterable[str]) -> tuple[str, ...]:
+        """The globs that match none of `case_ids`."""
+        ids = list(case_ids)
+        return tuple(e.glob for e in self.entries if not any(e.matches(case_id) for case_id in ids))
+
+
+def _schema() -> dict[str, Any]:
+    text = resources.files("conformance").joinpath("schemas/expectations.schema.json")
+    schema: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
+    return schema
+
+
+def load_expectations(path: str | Path) -> Expectations:
+    """Read and validate an expectations file; `ExpectationsError` says what is wrong."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExpectationsError(f"cannot read expectations file {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExpectationsError(f"expectations file {path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise ExpectationsError(f"expectations file {path} is nested too deeply") from None
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(_schema()).iter_errors(document)
+    )
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ExpectationsError(f"expectations file {path}: at {where}: {error.message}")
+    return Expectations(
+        tuple(Expectation(e["glob"], e["action"], e["reason"]) for e in document["expectations"])
+    )
