@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""binary_decode: any bytes through `capsule_from_binary` (spec §9.2).
+
+Rule: the input either decodes, and then re-encodes to exactly the input bytes and agrees
+field by field with an independent decoder, or raises `IhpError(Codec)` exactly when that
+decoder rejects it (length prefix larger than the rest or than 65,572, trailing bytes,
+fewer than 40 bytes). Any other exception (`struct.error`, `MemoryError`, …), a hang or
+an allocation driven by the length prefix is a bug.
+"""
+
+import sys
+
+import atheris
+
+with atheris.instrument_imports(include=["ihp_ref"]):
+    import ihp_ref
+
+from ihp_fuzz.harness import golden, wire
+from ihp_fuzz.harness.findings import outcome_of, require
+from ihp_fuzz.harness.mutator import CapsuleMutator
+from ihp_fuzz.harness.reference import fields_of
+
+
+@atheris.instrument_func
+def TestOneInput(data: bytes) -> None:
+    error, capsule = outcome_of(lambda: ihp_ref.capsule_from_binary(data), ihp_ref.IhpError)
+    expected = wire.from_binary(data)
+    if error is not None:
+        require(error == "Codec", f"binary-raised-{error}", "a decoder may only fail Codec")
+        require(expected is None, "binary-rejects-valid", f"{len(data)} bytes rejected")
+        return
+    require(expected is not None, "binary-accepts-invalid", f"{len(data)} bytes accepted")
+    require(fields_of(capsule) == expected, "binary-fields-differ")
+    require(ihp_ref.capsule_to_binary(capsule) == data, "binary-not-canonical")
+
+
+def main() -> None:
+    mutator = CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
+                             timestamp_hint=golden.GOLDEN_TIMESTAMP, switch_form=False)
+    atheris.Setup(sys.argv, TestOneInput, custom_mutator=mutator)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The spec §17 fixtures as harness material: the golden capsule and the key that opens it.
+
+The crate's own `nonce_mutation` target started from a key that did not open its golden
+capsule (spec §15 `StaleFuzzKey`), so it never got past the AEAD. Here the session key is
+derived from the §17 inputs with `ihp_ref` and checked against an independent derivation
+(stdlib HMAC) before any harness uses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+from functools import cache
+
+from ihp_fuzz.harness.model import CapsuleFields, plaintext, seal
+
+__all__ = [
+    "GOLDEN_ENV_HASH",
+    "GOLDEN_NOW",
+    "GOLDEN_PASSWORD",
+    "GOLDEN_TIMESTAMP",
+    "golden_fields",
+    "golden_session_key",
+    "independent_session_key",
+]
+
+# spec §17, golden_capsule_v1.json
+GOLDEN_MASTER_KEY = b"IHP deterministic master keyseed"
+GOLDEN_ENV_HASH = b"\x42" * 32
+GOLDEN_PROFILE_ID = 1
+GOLDEN_NONCE = b"\x01" * 12
+GOLDEN_RTT_BUCKET = 5
+GOLDEN_PATH_HINT = 120
+GOLDEN_TLS_EXPORTER_KEY = b"tls exporter key material"
+GOLDEN_PASSWORD = b"known-answer"
+GOLDEN_TIMESTAMP = 1_700_000_123
+GOLDEN_NOW = GOLDEN_TIMESTAMP
+GOLDEN_HEADER_ID = 44
+GOLDEN_VERSION = 1
+
+_LABEL_PROFILE = b"IHP_PROFILE_KEY:v1"
+_LABEL_SESSION = b"IHP_SESSION_KEY:v1"
+
+
+def _hkdf(salt: bytes, ikm: bytes, info: bytes) -> bytes:
+    """RFC 5869 HKDF-SHA256, 32 bytes (one expand block)."""
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
+
+
+def independent_session_key() -> bytes:
+    """Spec §6 from the §17 inputs, without `ihp_ref`."""
+    profile_key = _hkdf(GOLDEN_ENV_HASH, GOLDEN_MASTER_KEY, _LABEL_PROFILE)
+    info = _LABEL_SESSION + GOLDEN_NONCE + struct.pack(
+        "<BHQ", GOLDEN_RTT_BUCKET, GOLDEN_PATH_HINT, GOLDEN_PROFILE_ID)
+    return _hkdf(profile_key, GOLDEN_TLS_EXPORTER_KEY, info)
+
+
+@cache
+def golden_session_key() -> bytes:
+    """K_session of the golden capsule, derived with `ihp_ref` (checked independently)."""
+    import ihp_ref
+
+    env_hash = ihp_ref.ServerEnvHash(GOLDEN_ENV_HASH)
+    profile_id = ihp_ref.ServerProfileId(GOLDEN_PROFILE_ID)
+    with ihp_ref.MasterKey(GOLDEN_MASTER_KEY) as master:
+        profile_key = ihp_ref.derive_profile_key(master, profile_id, env_hash)
+    session_key = ihp_ref.derive_session_key(
+        profile_key, GOLDEN_TLS_EXPORTER_KEY, ihp_ref.ClientNonce(GOLDEN_NONCE),
+        ihp_ref.IhpNetworkContext(GOLDEN_RTT_BUCKET, GOLDEN_PATH_HINT), profile_id)
+    key = bytes(session_key.value)
+    if not hmac.compare_digest(key, independent_session_key()):
+        raise RuntimeError("ihp_ref derives a different §17 session key than spec §6 says")
+    return key
+
+
+def golden_fields(key: bytes | None = None) -> CapsuleFields:
+    """The golden capsule of spec §17, sealed by the model (no `ihp_ref`)."""
+    unsealed = CapsuleFields(GOLDEN_VERSION, GOLDEN_HEADER_ID, GOLDEN_NONCE, GOLDEN_PROFILE_ID,
+                             GOLDEN_RTT_BUCKET, GOLDEN_PATH_HINT, b"")
+    body = plaintext(GOLDEN_PASSWORD, GOLDEN_TIMESTAMP, GOLDEN_HEADER_ID)
+    payload = seal(key or independent_session_key(), unsealed, GOLDEN_ENV_HASH, body)
+    return CapsuleFields(GOLDEN_VERSION, GOLDEN_HEADER_ID, GOLDEN_NONCE, GOLDEN_PROFILE_ID,
+                         GOLDEN_RTT_BUCKET, GOLDEN_PATH_HINT, payload)

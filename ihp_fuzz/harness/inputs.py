@@ -1,0 +1,69 @@
+"""Input layouts of the capsule harnesses (what a corpus file holds).
+
+`nonce_mutation`: ``i64le(now) ‖ u8(config variant) ‖ capsule``, the capsule in the binary
+form (spec §9.2), or in the JSON form (§9.1) when its first byte is ``{``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from ihp_fuzz.harness import wire
+from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
+
+__all__ = [
+    "CONFIG_VARIANTS",
+    "PREFIX_BYTES",
+    "MutationInput",
+    "decode_capsule",
+    "encode_capsule",
+    "parse_mutation_input",
+]
+
+PREFIX_BYTES = 9
+
+# Configurations the nonce_mutation harness decrypts under; the input's byte 8 picks one
+# (modulo the table's length). Invalid ones are there so the Config step is reached too.
+CONFIG_VARIANTS: tuple[ModelConfig, ...] = (
+    ModelConfig(),
+    ModelConfig(allowed_versions=frozenset({1, 2})),
+    ModelConfig(max_timestamp_drift=0),
+    ModelConfig(max_timestamp_drift=604_800),
+    ModelConfig(max_payload_bytes=8),
+    ModelConfig(allowed_versions=frozenset({2})),
+    ModelConfig(max_timestamp_drift=604_801),  # invalid: Config
+    ModelConfig(allowed_versions=frozenset()),  # invalid: Config
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MutationInput:
+    now: int
+    config_index: int
+    capsule_bytes: bytes
+    is_json: bool
+
+    @property
+    def config(self) -> ModelConfig:
+        return CONFIG_VARIANTS[self.config_index % len(CONFIG_VARIANTS)]
+
+    def encode(self) -> bytes:
+        return struct.pack("<qB", self.now, self.config_index) + self.capsule_bytes
+
+
+def parse_mutation_input(data: bytes) -> MutationInput | None:
+    """None when the input is too short to hold the prefix."""
+    if len(data) < PREFIX_BYTES:
+        return None
+    now, index = struct.unpack_from("<qB", data)
+    body = data[PREFIX_BYTES:]
+    return MutationInput(now, index, body, body[:1] == b"{")
+
+
+def decode_capsule(body: bytes, is_json: bool) -> CapsuleFields | None:
+    return wire.from_json(body) if is_json else wire.from_binary(body)
+
+
+def encode_capsule(fields: CapsuleFields, as_json: bool) -> bytes:
+    return wire.to_json(fields).encode() if as_json else wire.to_binary(fields)

@@ -1,0 +1,39 @@
+"""Adapters between the model's plain values and the `ihp_ref` typed values.
+
+Imported by the harnesses after `ihp_ref` (so that it uses the instrumented modules).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import ihp_ref
+from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
+
+__all__ = ["failure_labels", "fields_of", "ref_capsule", "ref_config"]
+
+
+def fields_of(capsule: ihp_ref.IhpCapsule) -> CapsuleFields:
+    network = capsule.network_context
+    return CapsuleFields(capsule.version, capsule.header_id, capsule.client_nonce.value,
+                         capsule.server_profile_id.value, network.rtt_bucket,
+                         network.path_hint, capsule.payload)
+
+
+def ref_capsule(fields: CapsuleFields) -> ihp_ref.IhpCapsule:
+    return ihp_ref.IhpCapsule(
+        fields.version, fields.header_id, ihp_ref.ClientNonce(fields.client_nonce),
+        ihp_ref.ServerProfileId(fields.server_profile_id),
+        ihp_ref.IhpNetworkContext(fields.rtt_bucket, fields.path_hint), fields.payload)
+
+
+@cache
+def ref_config(config: ModelConfig) -> ihp_ref.IhpConfig:
+    return ihp_ref.IhpConfig(config.max_timestamp_drift, config.allowed_versions,
+                             config.aead_algorithm, config.max_payload_bytes,
+                             config.max_fingerprint_bytes)
+
+
+def failure_labels(metrics: ihp_ref.RecordingMetrics, name: str) -> list[str]:
+    return [dict(labels).get("code", "?") for (metric, labels), n in metrics.counts.items()
+            if metric == name for _ in range(n)]

@@ -1,0 +1,141 @@
+"""An independent model of the wire forms (spec §9.1 JSON, §9.2 binary).
+
+Used by the decoder harnesses as their oracle and by the custom mutator to take a capsule
+apart and put it back together. Shares no code with `ihp_ref`.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any
+
+from ihp_fuzz.harness.model import U64_MAX, CapsuleFields
+
+__all__ = [
+    "BINARY_HEADER_BYTES",
+    "JSON_MAX_BYTES",
+    "JSON_MAX_DEPTH",
+    "MAX_WIRE_PAYLOAD",
+    "from_binary",
+    "from_json",
+    "to_binary",
+    "to_json",
+]
+
+BINARY_HEADER_BYTES = 40
+MAX_WIRE_PAYLOAD = 4 + 65_536 + 8 + 8 + 16  # spec §9.2: 65,572
+JSON_MAX_BYTES = 1 << 20  # spec §9.1: at most 1 MiB
+JSON_MAX_DEPTH = 64  # spec §9.1; the top-level object is depth 1 (see FUZZING.md)
+
+_HEADER = struct.Struct("<BQ12sQBHQ")
+_FIELD_ORDER = ("version", "header_id", "client_nonce", "server_profile_id",
+                "network_context", "payload")
+
+
+def to_binary(fields: CapsuleFields) -> bytes:
+    """Spec §9.2 encoding."""
+    return _HEADER.pack(fields.version, fields.header_id, fields.client_nonce,
+                        fields.server_profile_id, fields.rtt_bucket, fields.path_hint,
+                        len(fields.payload)) + fields.payload
+
+
+def from_binary(data: bytes) -> CapsuleFields | None:
+    """Spec §9.2 decoding; None where the spec says `Codec`."""
+    if len(data) < BINARY_HEADER_BYTES:
+        return None
+    version, header_id, nonce, profile_id, rtt, path, length = _HEADER.unpack_from(data)
+    if length > MAX_WIRE_PAYLOAD or length != len(data) - BINARY_HEADER_BYTES:
+        return None
+    return CapsuleFields(version, header_id, nonce, profile_id, rtt, path,
+                         bytes(data[BINARY_HEADER_BYTES:]))
+
+
+def to_json(fields: CapsuleFields) -> str:
+    """Spec §9.1 canonical encoding: compact, keys in spec order."""
+    return json.dumps({
+        "version": fields.version,
+        "header_id": fields.header_id,
+        "client_nonce": list(fields.client_nonce),
+        "server_profile_id": fields.server_profile_id,
+        "network_context": {"rtt_bucket": fields.rtt_bucket, "path_hint": fields.path_hint},
+        "payload": list(fields.payload),
+    }, separators=(",", ":"))
+
+
+class _Reject(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # spec §9.1 "duplicate keys are rejected"; applied to every object in the document,
+    # including ignored values (the stricter reading, see FUZZING.md)
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Reject
+    return result
+
+
+def _reject_constant(_: str) -> Any:
+    raise _Reject  # NaN, Infinity, -Infinity
+
+
+def _reject_float(_: str) -> Any:
+    raise _Reject  # fractions and exponents
+
+
+def _depth_ok(text: str) -> bool:
+    """Nesting of arrays/objects ≤ JSON_MAX_DEPTH, counted outside strings."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > JSON_MAX_DEPTH:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
+
+
+def _int(value: Any, high: int) -> int:
+    if type(value) is not int or not 0 <= value <= high:
+        raise _Reject
+    return value
+
+
+def _byte_list(value: Any) -> bytes:
+    if type(value) is not list:
+        raise _Reject
+    return bytes(_int(item, 255) for item in value)
+
+
+def from_json(data: bytes | str) -> CapsuleFields | None:
+    """Spec §9.1 decoding; None where the spec says `Codec`."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        if len(text.encode("utf-8", "surrogatepass")) > JSON_MAX_BYTES or not _depth_ok(text):
+            return None
+        doc = json.loads(text, object_pairs_hook=_no_duplicates,
+                         parse_constant=_reject_constant, parse_float=_reject_float)
+        if type(doc) is not dict or type(doc.get("network_context")) is not dict:
+            return None
+        context = doc["network_context"]
+        nonce = _byte_list(doc["client_nonce"])
+        if len(nonce) != 12:
+            return None
+        return CapsuleFields(
+            _int(doc["version"], 255), _int(doc["header_id"], U64_MAX), nonce,
+            _int(doc["server_profile_id"], U64_MAX), _int(context["rtt_bucket"], 255),
+            _int(context["path_hint"], 0xFFFF), _byte_list(doc["payload"]))
+    except (_Reject, KeyError, ValueError, RecursionError):
+        return None

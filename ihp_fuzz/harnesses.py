@@ -1,0 +1,68 @@
+"""The harness table: names, libFuzzer limits and where their files live.
+
+One table for the CLI, the ClusterFuzzLite packaging (`<t>.options`) and the tests.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ihp_fuzz.errors import FuzzToolError
+
+__all__ = ["HARNESSES", "Harness", "fuzz_dir", "get_harness"]
+
+
+@dataclass(frozen=True, slots=True)
+class Harness:
+    name: str
+    timeout_s: int = 10  # libFuzzer -timeout: one input slower than this is a finding
+    rss_limit_mb: int = 2048
+    max_len: int = 4096
+    dict_name: str = "capsule.dict"
+    smoke_runs: int = 3000
+
+    def script(self, root: Path | None = None) -> Path:
+        return (root or fuzz_dir()) / f"{self.name}.py"
+
+    def seeds(self, root: Path | None = None) -> Path:
+        return (root or fuzz_dir()) / "corpus" / self.name
+
+    def dictionary(self, root: Path | None = None) -> Path:
+        return (root or fuzz_dir()) / "dicts" / self.dict_name
+
+    def regressions(self, root: Path | None = None) -> Path:
+        return (root or fuzz_dir()) / "regressions" / self.name
+
+    def libfuzzer_options(self) -> dict[str, int]:
+        """The flags every run of this harness carries (also written to `<t>.options`)."""
+        return {"timeout": self.timeout_s, "rss_limit_mb": self.rss_limit_mb,
+                "max_len": self.max_len}
+
+
+HARNESSES: tuple[Harness, ...] = (
+    Harness("capsule_roundtrip", max_len=8192),
+    Harness("nonce_mutation"),
+    Harness("json_decode", max_len=16384, dict_name="json.dict"),
+    Harness("binary_decode"),
+    Harness("differential", timeout_s=20, smoke_runs=500),
+)
+
+
+def get_harness(name: str) -> Harness:
+    for harness in HARNESSES:
+        if harness.name == name:
+            return harness
+    known = ", ".join(h.name for h in HARNESSES)
+    raise FuzzToolError(f"unknown harness {name!r} (known: {known})")
+
+
+def fuzz_dir() -> Path:
+    """`fuzz/` of the checkout (override: IHP_FUZZ_DIR)."""
+    override = os.environ.get("IHP_FUZZ_DIR")
+    path = Path(override) if override else Path(__file__).resolve().parent.parent / "fuzz"
+    if not (path / "corpus").is_dir():
+        raise FuzzToolError(f"no fuzz directory at {path} (set IHP_FUZZ_DIR to the checkout's "
+                            "fuzz/ folder)")
+    return path

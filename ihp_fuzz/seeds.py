@@ -1,0 +1,132 @@
+"""The committed seed corpora of `fuzz/corpus/<harness>/`, generated (`python -m
+ihp_fuzz.seeds`): seeds have provenance, like vectors, and are never edited by hand.
+
+nonce_mutation's seeds reach every step of spec §7.5 (coverage measured in
+tests/test_fuzz_coverage.py); the decoder seeds are valid capsules in both wire forms
+(both §17 fixtures) and one near miss per decoding rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import blake3
+
+from ihp_fuzz.harness import golden, inputs, wire
+from ihp_fuzz.harness.model import I64_MAX, I64_MIN, CapsuleFields, plaintext, seal
+
+__all__ = ["fixture_fields", "seed_inputs", "write_seeds"]
+
+Body = Callable[[CapsuleFields], bytes]
+
+
+def fixture_fields() -> CapsuleFields:
+    """`capsule_v1.hex` of spec §17 (its own key; the decoders only need its bytes)."""
+    sep = b"\0".join([b"cpu:fixture", b"nic:fixture", b"os:fixture", b"build:fixture"])
+    env_hash = blake3.blake3(sep + b"\0\0").digest()
+    profile = golden._hkdf(env_hash, b"master key material for ihp pro!", b"IHP_PROFILE_KEY:v1")
+    info = b"IHP_SESSION_KEY:v1" + b"\7" * 12 + struct.pack("<BHQ", 7, 120, 42)
+    key = golden._hkdf(profile, b"tls exporter key material", info)
+    unsealed = CapsuleFields(1, 99, b"\7" * 12, 42, 7, 120, b"")
+    payload = seal(key, unsealed, env_hash, plaintext(b"fixture payload", 1_700_000_000, 99))
+    return replace(unsealed, payload=payload)
+
+
+def _resealed(fields: CapsuleFields, body: bytes) -> CapsuleFields:
+    return replace(fields, payload=seal(golden.independent_session_key(),
+                                        fields, golden.GOLDEN_ENV_HASH, body))
+
+
+def _body(password: bytes = golden.GOLDEN_PASSWORD, timestamp: int = golden.GOLDEN_TIMESTAMP,
+          header_id: int = golden.GOLDEN_HEADER_ID) -> bytes:
+    return plaintext(password, timestamp, header_id)
+
+
+def _mutation_seeds() -> Iterator[tuple[str, int, int, CapsuleFields, bool]]:
+    """(name, now, config variant, capsule, as JSON): one per decryption step."""
+    g, ts = golden.golden_fields(), golden.GOLDEN_TIMESTAMP
+    yield "ok-binary", ts, 0, g, False
+    yield "ok-json", ts, 0, g, True
+    yield "ok-drift-edge", ts + 300, 0, g, False
+    yield "step0-now-i64min", I64_MIN, 0, g, False
+    yield "step1-config", ts, 6, g, False
+    yield "step2-version", ts, 0, _resealed(replace(g, version=2), _body()), False
+    yield "ok-version2", ts, 1, _resealed(replace(g, version=2), _body()), False
+    yield "step3-path-hint-0", ts, 0, _resealed(replace(g, path_hint=0), _body()), False
+    yield "step4-tag-bit", ts, 0, replace(g, payload=g.payload[:-1] + bytes(
+        [g.payload[-1] ^ 1])), False
+    yield "step4-nonce", ts, 0, replace(g, client_nonce=b"\2" + g.client_nonce[1:]), False
+    yield "step4-profile-id", ts, 0, replace(g, server_profile_id=2), False
+    yield "step4-short", ts, 0, replace(g, payload=g.payload[:15]), False
+    yield "step5-short-plaintext", ts, 0, _resealed(g, _body()[:19]), False
+    yield "step5-declared-over-max", ts, 4, g, False
+    yield "step5-total", ts, 0, _resealed(g, b"\x0d" + _body()[1:]), False
+    yield "step6-i64min", ts, 0, _resealed(g, _body(timestamp=I64_MIN)), False
+    yield "step7-clear-header-id", ts, 0, replace(g, header_id=45), False
+    yield "step7-embedded-header-id", ts, 0, _resealed(g, _body(header_id=43)), False
+    yield "step8-stale-past", ts + 301, 0, g, False
+    yield "step8-stale-future", ts - 301, 0, g, True
+    yield "step8-exact", I64_MIN + 1, 3, _resealed(g, _body(timestamp=I64_MAX)), False
+    yield "ok-empty-password", ts, 0, _resealed(g, _body(password=b"")), False
+
+
+def _decoder_variants(fields: CapsuleFields) -> Iterator[tuple[str, bytes, bytes]]:
+    """(name, binary form, JSON form)."""
+    binary, text = wire.to_binary(fields), wire.to_json(fields).encode()
+    yield "valid", binary, text
+    yield "trailing", binary + b"\0", text.replace(b"{", b'{"extra":[[{"a":[]}]],', 1)
+    yield "short", binary[:39], text.replace(b',"payload"', b',"pay"', 1)
+    huge = binary[:32] + struct.pack("<Q", 65_573) + binary[40:]
+    yield "huge-length", huge, text.replace(b'"version":1', b'"version":1.0', 1)
+    yield "duplicate", binary[:32] + struct.pack("<Q", 2**64 - 1), \
+        text.replace(b'{"version":1', b'{"version":1,"version":1', 1)
+    yield "nonce-11", binary[:-1], text.replace(b"[1,1,1,1,1,1,1,1,1,1,1,1]",
+                                                b"[1,1,1,1,1,1,1,1,1,1,1]", 1)
+
+
+def seed_inputs() -> dict[str, dict[str, bytes]]:
+    """harness → {file name → content}."""
+    corpora: dict[str, dict[str, bytes]] = {h: {} for h in (
+        "nonce_mutation", "binary_decode", "json_decode", "capsule_roundtrip", "differential")}
+    for name, now, variant, fields, as_json in _mutation_seeds():
+        body = inputs.encode_capsule(fields, as_json)
+        corpora["nonce_mutation"][name] = inputs.MutationInput(now, variant, body,
+                                                               as_json).encode()
+    for source, fields in (("golden", golden.golden_fields()), ("fixture", fixture_fields())):
+        for name, binary, text in _decoder_variants(fields):
+            corpora["binary_decode"][f"{source}-{name}"] = binary
+            corpora["json_decode"][f"{source}-{name}"] = text
+    corpora["json_decode"]["deep"] = b'{"x":' + b"[" * 70 + b"]" * 70 + b"}"
+    corpora["json_decode"]["not-utf8"] = b'{"version":"\xff"}'
+    for index in range(16):  # FuzzedDataProvider inputs: a spread of first bytes and lengths
+        blob = hashlib.sha256(bytes([index])).digest() * (1 + index % 4)
+        corpora["capsule_roundtrip"][f"fdp-{index:02d}"] = bytes([index * 16]) + blob
+        corpora["differential"][f"op-{index:02d}"] = bytes([index]) + blob
+    return corpora
+
+
+def write_seeds(root: Path) -> int:
+    """Write every seed (`seed-<what it reaches>`) and
+    remove generated seeds that are no longer generated. Returns the number written."""
+    count = 0
+    for harness, seeds in seed_inputs().items():
+        folder = root / "corpus" / harness
+        folder.mkdir(parents=True, exist_ok=True)
+        wanted = {f"seed-{name}": content for name, content in seeds.items()}
+        for stale in folder.glob("seed-*"):
+            if stale.name not in wanted:
+                stale.unlink()
+        for name, content in wanted.items():
+            (folder / name).write_bytes(content)
+            count += 1
+    return count
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent.parent / "fuzz"
+    print(f"wrote {write_seeds(target)} seeds under {target / 'corpus'}")
