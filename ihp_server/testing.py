@@ -1,0 +1,72 @@
+"""Run the server inside a process for tests and benchmarks: 127.0.0.1, a free port,
+always shut down. `plain_server` uses uvicorn (test mode); `https_server` the pyOpenSSL
+front-end. Both are context managers yielding the base URL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ._certs import ThrowawayCertificate
+from .https import HttpsServer
+
+__all__ = ["https_server", "plain_server"]
+
+
+@contextlib.contextmanager
+def plain_server(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]:
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False,
+                                           lifespan="off", server_header=False,
+                                           backlog=1024))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@contextlib.contextmanager
+def https_server(app: Any, cert: ThrowawayCertificate) -> Iterator[str]:
+    loop = asyncio.new_event_loop()
+    server = HttpsServer(app, host="127.0.0.1", port=0, cert=str(cert.cert), key=str(cert.key))
+    port = loop.run_until_complete(server.start())
+    task = loop.create_task(server.serve_forever())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        closing: list[asyncio.Task[None]] = []
+
+        def stop() -> None:
+            task.cancel()
+            closing.append(loop.create_task(_close_and_stop(server, loop)))
+
+        loop.call_soon_threadsafe(stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+async def _close_and_stop(server: HttpsServer, loop: asyncio.AbstractEventLoop) -> None:
+    await server.close()
+    loop.stop()
