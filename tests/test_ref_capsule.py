@@ -1,0 +1,236 @@
+"""spec §7: encryption and decryption, every check, and which error wins when two rules
+are broken at once."""
+
+from __future__ import annotations
+
+import _independent as indep
+import pytest
+from _ref_support import GOLDEN, sealed
+
+import ihp_ref as ihp
+from ihp_ref import CapsuleTimestamp, ErrorCode, IhpCapsule, IhpConfig, IhpError
+
+KEY = GOLDEN.session_key()
+ENV = GOLDEN.env_hash
+T0 = GOLDEN.timestamp
+
+
+def _decrypt_code(capsule: IhpCapsule, now: int = T0, config: IhpConfig | None = None,
+                  key: ihp.SessionKey = KEY, env: ihp.ServerEnvHash = ENV) -> ErrorCode | None:
+    try:
+        ihp.decrypt_capsule(capsule, env, key, CapsuleTimestamp(now), config or IhpConfig())
+    except IhpError as error:
+        return error.code
+    return None
+
+
+def _encrypt(version: int = 1, config: IhpConfig | None = None, password: bytes = b"pw",
+             timestamp: int = T0, header_id: int = 44, path_hint: int = 120,
+             key: ihp.SessionKey = KEY) -> IhpCapsule:
+    return ihp.encrypt_capsule(
+        version, config or IhpConfig(), header_id, ihp.ClientNonce(GOLDEN.nonce),
+        ihp.ServerProfileId(1), ihp.IhpNetworkContext(5, path_hint), ENV, key,
+        ihp.PasswordMaterial(password), CapsuleTimestamp(timestamp))
+
+
+def _reseal(password: bytes = b"pw", timestamp: int = T0, header_id: int = 44,
+            clear_header_id: int = 44, declared: int | None = None) -> IhpCapsule:
+    """A capsule whose plaintext breaks a post-AEAD rule, sealed with the right key
+    by the independent path (so only the targeted rule fails)."""
+    length = len(password) if declared is None else declared
+    plaintext = (length.to_bytes(4, "little") + password
+                 + timestamp.to_bytes(8, "little", signed=True)
+                 + header_id.to_bytes(8, "little"))
+    aad = ihp.associated_data(1, 1, ihp.IhpNetworkContext(5, 120), ENV)
+    payload = _seal(plaintext, aad)
+    return IhpCapsule(1, clear_header_id, ihp.ClientNonce(GOLDEN.nonce), ihp.ServerProfileId(1),
+                      ihp.IhpNetworkContext(5, 120), payload)
+
+
+def _seal(plaintext: bytes, aad: bytes) -> bytes:
+    from Crypto.Cipher import AES
+    cipher = AES.new(KEY.value, AES.MODE_GCM, nonce=GOLDEN.nonce)
+    cipher.update(aad)
+    ciphertext, tag = cipher.encrypt_and_digest(plaintext)
+    return ciphertext + tag
+
+
+# ------------------------------------------------------------------ encryption §7.4
+
+def test_encryption_is_deterministic() -> None:
+    assert _encrypt() == _encrypt()
+
+
+def test_encryption_matches_the_independent_seal() -> None:
+    expected = indep.seal(KEY.value, GOLDEN.nonce, 1, 1, 5, 120, ENV.value, b"pw", T0, 44)
+    assert _encrypt().payload == expected
+
+
+@pytest.mark.parametrize("password", [b"", b"x", b"x" * 65_536])
+def test_encryption_round_trips_password_lengths_up_to_the_cap(password: bytes) -> None:
+    capsule = _encrypt(password=password)
+    assert len(capsule.payload) == 4 + len(password) + 8 + 8 + 16
+    plaintext = ihp.decrypt_capsule(capsule, ENV, KEY, CapsuleTimestamp(T0), IhpConfig())
+    assert plaintext.password.value == password
+
+
+def test_encrypt_step1_zero_path_hint_wins_over_invalid_config() -> None:
+    with pytest.raises(IhpError) as info:
+        _encrypt(path_hint=0, config=IhpConfig(max_payload_bytes=0))
+    assert info.value.code is ErrorCode.CODEC
+
+
+def test_encrypt_step2_invalid_config_wins_over_disallowed_version() -> None:
+    with pytest.raises(IhpError) as info:
+        _encrypt(version=2, config=IhpConfig(max_timestamp_drift=-1))
+    assert info.value.code is ErrorCode.CONFIG
+
+
+def test_encrypt_step3_disallowed_version_wins_over_oversized_password() -> None:
+    with pytest.raises(IhpError) as info:
+        _encrypt(version=2, password=b"xx", config=IhpConfig(max_payload_bytes=1))
+    assert info.value.code is ErrorCode.INVALID_VERSION
+
+
+def test_encrypt_step4_password_over_config_limit_is_codec() -> None:
+    _encrypt(password=b"x" * 10, config=IhpConfig(max_payload_bytes=10))
+    with pytest.raises(IhpError) as info:
+        _encrypt(password=b"x" * 11, config=IhpConfig(max_payload_bytes=10))
+    assert info.value.code is ErrorCode.CODEC
+
+
+def test_encrypt_accepts_version_2_only_when_allowed() -> None:
+    with pytest.raises(IhpError) as info:
+        _encrypt(version=2)
+    assert info.value.code is ErrorCode.INVALID_VERSION
+    capsule = _encrypt(version=2, config=IhpConfig(allowed_versions=frozenset({2})))
+    assert capsule.version == 2
+
+
+@pytest.mark.parametrize("make,code", [
+    (lambda: ihp.ClientNonce(b"n" * 13), ErrorCode.INVALID_NONCE_LENGTH),
+    (lambda: ihp.SessionKey(b"k" * 31), ErrorCode.KEY_LENGTH),
+    (lambda: CapsuleTimestamp(-(2**63)), ErrorCode.INVALID_TIMESTAMP),
+    (lambda: CapsuleTimestamp(2**63), ErrorCode.INVALID_TIMESTAMP),
+    (lambda: ihp.PasswordMaterial(b"x" * 65_537), ErrorCode.CODEC),
+    (lambda: ihp.ServerEnvHash(b"e" * 33), ErrorCode.CODEC),
+    (lambda: ihp.IhpNetworkContext(256, 1), ErrorCode.CODEC),
+    (lambda: ihp.IhpNetworkContext(1, 70_000), ErrorCode.CODEC),
+    (lambda: ihp.ServerProfileId(2**64), ErrorCode.CODEC),
+    (lambda: ihp.ServerProfileId(-1), ErrorCode.CODEC),
+])
+def test_step0_argument_construction_errors(make: object, code: ErrorCode) -> None:
+    with pytest.raises(IhpError) as info:
+        make()  # type: ignore[operator]
+    assert info.value.code is code
+
+
+@pytest.mark.parametrize("version", [-1, 256])
+def test_step0_version_outside_u8_is_codec(version: int) -> None:
+    with pytest.raises(IhpError) as info:
+        _encrypt(version=version)
+    assert info.value.code is ErrorCode.CODEC
+
+
+def test_step0_header_id_outside_u64_is_codec() -> None:
+    with pytest.raises(IhpError) as info:
+        _encrypt(header_id=2**64)
+    assert info.value.code is ErrorCode.CODEC
+
+
+def test_wrong_python_types_are_type_errors_not_protocol_errors() -> None:
+    with pytest.raises(TypeError):
+        ihp.decrypt_capsule(b"capsule", ENV, KEY, CapsuleTimestamp(T0), IhpConfig())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        ihp.ClientNonce("not bytes")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ decryption §7.5
+
+def test_decrypt_step1_invalid_config_wins_over_unknown_version() -> None:
+    capsule = sealed(GOLDEN)
+    unknown = IhpCapsule(9, 44, capsule.client_nonce, capsule.server_profile_id,
+                         capsule.network_context, capsule.payload)
+    assert _decrypt_code(unknown, config=IhpConfig(max_payload_bytes=0)) is ErrorCode.CONFIG
+
+
+def test_decrypt_step2_unknown_version_wins_over_zero_path_hint() -> None:
+    capsule = sealed(GOLDEN)
+    broken = IhpCapsule(9, 44, capsule.client_nonce, capsule.server_profile_id,
+                        ihp.IhpNetworkContext(5, 0), capsule.payload)
+    assert _decrypt_code(broken) is ErrorCode.INVALID_VERSION
+
+
+def test_decrypt_step3_zero_path_hint_wins_over_bad_tag() -> None:
+    capsule = sealed(GOLDEN)
+    broken = IhpCapsule(1, 44, capsule.client_nonce, capsule.server_profile_id,
+                        ihp.IhpNetworkContext(5, 0), b"short")
+    assert _decrypt_code(broken) is ErrorCode.CODEC
+
+
+@pytest.mark.parametrize("payload", [b"", b"x" * 15, b"x" * 16])
+def test_decrypt_step4_short_payloads_are_tag_errors(payload: bytes) -> None:
+    capsule = sealed(GOLDEN)
+    broken = IhpCapsule(1, 44, capsule.client_nonce, capsule.server_profile_id,
+                        capsule.network_context, payload)
+    assert _decrypt_code(broken) is ErrorCode.INVALID_AEAD_TAG
+
+
+def test_decrypt_step4_wrong_key_or_env_hash_is_a_tag_error() -> None:
+    capsule = sealed(GOLDEN)
+    assert _decrypt_code(capsule, key=ihp.SessionKey(b"w" * 32)) is ErrorCode.INVALID_AEAD_TAG
+    assert _decrypt_code(capsule, env=ihp.ServerEnvHash(b"\x43" * 32)) is (
+        ErrorCode.INVALID_AEAD_TAG)
+
+
+def test_decrypt_step5_plaintext_rules_are_codec() -> None:
+    assert _decrypt_code(_reseal(declared=3)) is ErrorCode.CODEC  # length ≠ 4 + declared + 16
+    too_big = IhpConfig(max_payload_bytes=1)
+    assert _decrypt_code(_reseal(password=b"ab"), config=too_big) is ErrorCode.CODEC
+
+
+def test_decrypt_step5_plaintext_shorter_than_20_bytes_is_codec() -> None:
+    aad = ihp.associated_data(1, 1, ihp.IhpNetworkContext(5, 120), ENV)
+    capsule = IhpCapsule(1, 44, ihp.ClientNonce(GOLDEN.nonce), ihp.ServerProfileId(1),
+                         ihp.IhpNetworkContext(5, 120), _seal(b"\x00" * 19, aad))
+    assert _decrypt_code(capsule) is ErrorCode.CODEC
+
+
+def test_decrypt_step6_embedded_i64_min_is_invalid_timestamp_before_header_check() -> None:
+    capsule = _reseal(timestamp=-(2**63), header_id=1, clear_header_id=2)
+    assert _decrypt_code(capsule) is ErrorCode.INVALID_TIMESTAMP
+
+
+def test_decrypt_step7_header_mismatch_wins_over_stale_timestamp() -> None:
+    capsule = _reseal(header_id=45, clear_header_id=44)
+    assert _decrypt_code(capsule) is ErrorCode.HEADER_ID_MISMATCH
+    assert _decrypt_code(capsule, now=T0 + 10_000) is ErrorCode.HEADER_ID_MISMATCH
+
+
+@pytest.mark.parametrize("offset,accepted", [
+    (0, True), (300, True), (-300, True), (301, False), (-301, False)])
+def test_decrypt_step8_drift_window_is_symmetric_and_inclusive(offset: int, accepted: bool) -> None:
+    code = _decrypt_code(sealed(GOLDEN), now=T0 + offset)
+    assert code is (None if accepted else ErrorCode.STALE_TIMESTAMP)
+
+
+def test_decrypt_step8_zero_drift_accepts_only_the_same_second() -> None:
+    config = IhpConfig(max_timestamp_drift=0)
+    assert _decrypt_code(sealed(GOLDEN), config=config) is None
+    assert _decrypt_code(sealed(GOLDEN), now=T0 + 1, config=config) is ErrorCode.STALE_TIMESTAMP
+
+
+def test_decrypt_step8_is_exact_where_the_rust_crate_wraps() -> None:
+    # spec §15 DriftOverflow: ts = now − 2^63 wraps to an accepted drift in release builds
+    now = 2**62
+    capsule = _reseal(timestamp=now - 2**63)
+    assert _decrypt_code(capsule, now=now,
+                         config=IhpConfig(max_timestamp_drift=604_800)) is (
+        ErrorCode.STALE_TIMESTAMP)
+    extreme = _reseal(timestamp=2**63 - 1)
+    assert _decrypt_code(extreme, now=-(2**63) + 1) is ErrorCode.STALE_TIMESTAMP
+
+
+def test_decrypted_plaintext_is_the_input() -> None:
+    plaintext = ihp.decrypt_capsule(sealed(GOLDEN), ENV, KEY, CapsuleTimestamp(T0), IhpConfig())
+    assert plaintext == (ihp.PasswordMaterial(b"known-answer"), CapsuleTimestamp(T0), 44)

@@ -1,0 +1,81 @@
+"""spec §16: metric events, one failure count per failure, labels free of secrets."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from _ref_support import GOLDEN, sealed
+
+import ihp_ref as ihp
+from ihp_ref import CapsuleTimestamp, IhpConfig, IhpError
+
+KEY = GOLDEN.session_key()
+T0 = GOLDEN.timestamp
+
+
+def _decrypt(metrics: ihp.RecordingMetrics, now: int = T0, **config: object) -> None:
+    with contextlib.suppress(IhpError):  # the outcome is read from the metrics
+        ihp.decrypt_capsule(sealed(GOLDEN), GOLDEN.env_hash, KEY, CapsuleTimestamp(now),
+                            IhpConfig(**config), metrics=metrics)  # type: ignore[arg-type]
+
+
+def test_success_counts_total_success_by_version_and_drift() -> None:
+    metrics = ihp.RecordingMetrics()
+    _decrypt(metrics, now=T0 + 7)
+    assert metrics.count("ihp.decrypt.total") == 1
+    assert metrics.count("ihp.decrypt.success", version="1") == 1
+    assert metrics.observations["ihp.drift.seconds"] == [7]
+    assert metrics.total("ihp.decrypt.failure") == 0
+
+
+@pytest.mark.parametrize("now,config,code,extra", [
+    (T0 + 301, {}, "TimestampStale", "ihp.decrypt.drift_rejected"),
+    (T0, {"allowed_versions": frozenset({2})}, "VersionUnsupported",
+     "ihp.decrypt.version_rejected"),
+    (T0, {"max_payload_bytes": 0}, "ConfigRejected", None),
+])
+def test_each_failure_counts_once_with_its_telemetry_code(
+    now: int, config: dict[str, object], code: str, extra: str | None
+) -> None:
+    metrics = ihp.RecordingMetrics()
+    _decrypt(metrics, now, **config)
+    assert metrics.count("ihp.decrypt.total") == 1
+    assert metrics.total("ihp.decrypt.failure") == 1
+    assert metrics.count("ihp.decrypt.failure", code=code) == 1
+    if extra:
+        assert metrics.count(extra) == 1
+
+
+def test_encrypt_counts_total_success_and_version_rejection() -> None:
+    metrics = ihp.RecordingMetrics()
+    args = (IhpConfig(), 44, ihp.ClientNonce(GOLDEN.nonce), ihp.ServerProfileId(1),
+            GOLDEN.network, GOLDEN.env_hash, KEY, ihp.PasswordMaterial(b"pw"),
+            CapsuleTimestamp(T0))
+    ihp.encrypt_capsule(1, *args, metrics=metrics)
+    with pytest.raises(IhpError):
+        ihp.encrypt_capsule(2, *args, metrics=metrics)
+    assert metrics.count("ihp.encrypt.total") == 2
+    assert metrics.count("ihp.encrypt.success", version="1") == 1
+    assert metrics.count("ihp.encrypt.failure", code="VersionUnsupported") == 1
+    assert metrics.count("ihp.encrypt.version_rejected") == 1
+
+
+def test_metric_table_names_every_spec_metric() -> None:
+    assert set(ihp.METRIC_NAMES) == {
+        "ihp.encrypt.total", "ihp.decrypt.total", "ihp.encrypt.success", "ihp.decrypt.success",
+        "ihp.encrypt.failure", "ihp.decrypt.failure", "ihp.encrypt.version_rejected",
+        "ihp.decrypt.version_rejected", "ihp.decrypt.header_mismatch",
+        "ihp.decrypt.drift_rejected", "ihp.drift.seconds", "ihp.replay.capacity_exhausted"}
+
+
+def test_labels_only_ever_hold_versions_and_telemetry_codes() -> None:
+    metrics = ihp.RecordingMetrics()
+    for now in (T0, T0 + 1_000):
+        _decrypt(metrics, now)
+    telemetry = {code.telemetry for code in ihp.ErrorCode}
+    labels = [label for (_, label_set) in metrics.counts for label in label_set]
+    assert labels, "the decryptions above must have produced labelled counts"
+    for key, value in labels:
+        assert key in {"code", "version"}
+        assert value in telemetry if key == "code" else value.isdigit()

@@ -1,0 +1,76 @@
+"""spec §13: the replay guard's reuse, collision, expiry, isolation and capacity rules."""
+
+from __future__ import annotations
+
+from _ref_support import GOLDEN, sealed
+
+import ihp_ref as ihp
+from ihp_ref import CapsuleTimestamp, ErrorCode, IhpCapsule, IhpConfig, IhpError
+
+KEY = GOLDEN.session_key()
+T0 = GOLDEN.timestamp
+
+
+def _decrypt(capsule: IhpCapsule, guard: ihp.ReplayGuard, now: int = T0,
+             config: IhpConfig | None = None) -> ErrorCode | None:
+    try:
+        ihp.decrypt_capsule(capsule, GOLDEN.env_hash, KEY, CapsuleTimestamp(now),
+                            config or IhpConfig(), guard)
+    except IhpError as error:
+        return error.code
+    return None
+
+
+def _variant(password: bytes) -> IhpCapsule:
+    return ihp.encrypt_capsule(1, IhpConfig(), 44, ihp.ClientNonce(GOLDEN.nonce),
+                               ihp.ServerProfileId(1), GOLDEN.network, GOLDEN.env_hash, KEY,
+                               ihp.PasswordMaterial(password), CapsuleTimestamp(T0))
+
+
+def test_replayed_capsule_is_nonce_reuse() -> None:
+    guard = ihp.ReplayGuard()
+    assert _decrypt(sealed(GOLDEN), guard) is None
+    assert _decrypt(sealed(GOLDEN), guard) is ErrorCode.NONCE_REUSE
+
+
+def test_same_nonce_other_payload_is_nonce_collision() -> None:
+    guard = ihp.ReplayGuard()
+    assert _decrypt(_variant(b"first"), guard) is None
+    assert _decrypt(_variant(b"second"), guard) is ErrorCode.NONCE_COLLISION
+
+
+def test_other_guards_do_not_share_state() -> None:
+    assert _decrypt(sealed(GOLDEN), ihp.ReplayGuard()) is None
+    assert _decrypt(sealed(GOLDEN), ihp.ReplayGuard()) is None
+
+
+def test_failed_decryptions_never_touch_the_guard() -> None:
+    guard = ihp.ReplayGuard()
+    assert _decrypt(sealed(GOLDEN), guard, now=T0 + 301) is ErrorCode.STALE_TIMESTAMP
+    assert len(guard) == 0
+    assert _decrypt(sealed(GOLDEN), guard) is None
+
+
+def test_entries_live_for_the_drift_window_after_the_capsule_timestamp() -> None:
+    guard = ihp.ReplayGuard()
+    assert _decrypt(sealed(GOLDEN), guard) is None
+    assert _decrypt(sealed(GOLDEN), guard, now=T0 + 300) is ErrorCode.NONCE_REUSE
+    guard.check_and_record(9, b"n" * 12, b"p", timestamp=T0, now=T0 + 301, window=300)
+    assert len(guard) == 1  # the golden entry expired, the new one stays
+
+
+def test_full_guard_fails_closed_and_counts() -> None:
+    metrics = ihp.RecordingMetrics()
+    guard = ihp.ReplayGuard(capacity=1, metrics=metrics)
+    assert _decrypt(_variant(b"a"), guard) is None
+    other = ihp.encrypt_capsule(1, IhpConfig(), 44, ihp.ClientNonce(b"\x02" * 12),
+                                ihp.ServerProfileId(1), GOLDEN.network, GOLDEN.env_hash, KEY,
+                                ihp.PasswordMaterial(b"b"), CapsuleTimestamp(T0))
+    assert _decrypt(other, guard) is ErrorCode.NONCE_REUSE
+    assert metrics.count("ihp.replay.capacity_exhausted") == 1
+
+
+def test_replay_check_comes_after_every_other_check() -> None:
+    guard = ihp.ReplayGuard()
+    assert _decrypt(sealed(GOLDEN), guard) is None
+    assert _decrypt(sealed(GOLDEN), guard, now=T0 + 301) is ErrorCode.STALE_TIMESTAMP

@@ -1,0 +1,78 @@
+"""No key, nonce, password or plaintext bytes in a repr, str, error message or log record."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from _ref_support import GOLDEN, sealed
+
+import ihp_ref as ihp
+from ihp_ref import CapsuleTimestamp, IhpConfig, IhpError
+
+PASSWORD = b"hunter2-SECRET-PASSWORD"
+KEY_BYTES = bytes(range(100, 132))
+
+
+def _forms(data: bytes) -> list[str]:
+    """Ways secret bytes could show up in text."""
+    return [data.hex(), data.hex().upper(), repr(data), str(list(data))[1:-1],
+            data.decode("latin-1")]
+
+
+def _assert_clean(text: str, *secrets: bytes) -> None:
+    for secret in secrets:
+        for form in _forms(secret):
+            assert form not in text
+
+
+def test_key_reprs_hide_key_bytes() -> None:
+    for cls in (ihp.MasterKey, ihp.ProfileKey, ihp.SessionKey):
+        key = cls(KEY_BYTES)
+        _assert_clean(repr(key) + str(key), KEY_BYTES)
+    _assert_clean(repr(ihp.InMemoryKeyProvider(KEY_BYTES)), KEY_BYTES)
+
+
+def test_password_and_nonce_reprs_hide_their_bytes() -> None:
+    _assert_clean(repr(ihp.PasswordMaterial(PASSWORD)), PASSWORD)
+    nonce = b"\xaa\xbb\xcc" * 4
+    _assert_clean(repr(ihp.ClientNonce(nonce)) + repr(sealed(GOLDEN)), nonce, GOLDEN.nonce)
+
+
+def test_plaintext_repr_hides_the_password() -> None:
+    plaintext = ihp.decrypt_capsule(sealed(GOLDEN), GOLDEN.env_hash, GOLDEN.session_key(),
+                                    CapsuleTimestamp(GOLDEN.timestamp), IhpConfig())
+    _assert_clean(repr(plaintext) + str(plaintext), GOLDEN.password)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ihp.SessionKey(KEY_BYTES[:31]),
+    lambda: ihp.ClientNonce(KEY_BYTES[:13]),
+    lambda: ihp.PasswordMaterial(PASSWORD * 3000),
+    lambda: ihp.decrypt_capsule(sealed(GOLDEN), GOLDEN.env_hash, ihp.SessionKey(KEY_BYTES),
+                                CapsuleTimestamp(GOLDEN.timestamp), IhpConfig()),
+])
+def test_error_messages_are_the_fixed_spec_strings(make: object) -> None:
+    with pytest.raises(IhpError) as info:
+        make()  # type: ignore[operator]
+    assert str(info.value) == info.value.code.message
+    _assert_clean(str(info.value) + repr(info.value), KEY_BYTES, PASSWORD)
+
+
+def test_keys_cannot_be_pickled() -> None:
+    import pickle
+    with pytest.raises(TypeError):
+        pickle.dumps(ihp.SessionKey(KEY_BYTES))
+
+
+def test_nothing_secret_reaches_log_records(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    key = ihp.SessionKey(KEY_BYTES)
+    logging.getLogger("test").info("key=%r password=%r", key, ihp.PasswordMaterial(PASSWORD))
+    try:
+        ihp.decrypt_capsule(sealed(GOLDEN), GOLDEN.env_hash, key,
+                            CapsuleTimestamp(GOLDEN.timestamp), IhpConfig())
+    except IhpError as error:
+        logging.getLogger("test").exception("decrypt failed: %s", error)
+    assert caplog.records
+    _assert_clean(caplog.text, KEY_BYTES, PASSWORD, GOLDEN.password)

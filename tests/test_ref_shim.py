@@ -1,0 +1,171 @@
+"""`ihp-ref-shim` keeps the ihp-shim/1 contract: every operation, argument errors with the
+spec's codes, malformed requests answered (never a traceback), order kept when pipelined."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from _ref_support import FIXTURE_HEX, GOLDEN, sealed
+
+import ihp_ref as ihp
+from ihp_ref.shim import PROTOCOL, ShimSession
+
+CAPSULE = sealed(GOLDEN)
+CAPSULE_ARG = {
+    "version": 1, "header_id": "44", "client_nonce": GOLDEN.nonce.hex(),
+    "server_profile_id": "1", "network_context": {"rtt_bucket": 5, "path_hint": 120},
+    "payload": CAPSULE.payload.hex(),
+}
+DECRYPT_ARGS = {"capsule": CAPSULE_ARG, "env_hash": GOLDEN.env_hash.value.hex(),
+                "session_key": GOLDEN.session_key().value.hex(), "now": str(GOLDEN.timestamp)}
+ENCRYPT_ARGS = {
+    "version": 1, "header_id": "44", "client_nonce": GOLDEN.nonce.hex(),
+    "server_profile_id": "1", "network_context": {"rtt_bucket": 5, "path_hint": 120},
+    "env_hash": GOLDEN.env_hash.value.hex(), "session_key": GOLDEN.session_key().value.hex(),
+    "password": GOLDEN.password.hex(), "timestamp": str(GOLDEN.timestamp),
+}
+
+
+def _call(op: str, args: dict[str, Any]) -> dict[str, Any]:
+    return ShimSession().handle({"id": 7, "op": op, "args": args})
+
+
+def _error(op: str, args: dict[str, Any]) -> str:
+    response = _call(op, args)
+    assert response["ok"] is False, response
+    return str(response["error"])
+
+
+def test_hello_lists_every_operation_of_the_protocol() -> None:
+    result = _call("hello", {"protocol": PROTOCOL})["result"]
+    assert result["protocol"] == PROTOCOL
+    assert set(result["ops"]) >= {
+        "config_validate", "sep_hash", "derive_profile_key", "derive_session_key",
+        "encrypt_capsule", "decrypt_capsule", "capsule_from_json", "capsule_to_json",
+        "capsule_from_binary", "capsule_to_binary", "session_token", "rtt_bucket"}
+
+
+def test_encrypt_then_decrypt_through_the_shim() -> None:
+    capsule = _call("encrypt_capsule", ENCRYPT_ARGS)["result"]["capsule"]
+    assert capsule == CAPSULE_ARG
+    result = _call("decrypt_capsule", DECRYPT_ARGS)["result"]
+    assert result == {"password": GOLDEN.password.hex(), "timestamp": str(GOLDEN.timestamp),
+                      "header_id": "44"}
+
+
+def test_key_derivations_through_the_shim_match_the_library() -> None:
+    inputs = FIXTURE_HEX
+    sep = {"cpu": "cpu:fixture", "nic": "nic:fixture", "os": "os:fixture",
+           "build": "build:fixture", "tpm_quote": None}
+    env_hash = _call("sep_hash", {"sep": sep})["result"]["env_hash"]
+    assert env_hash == inputs.env_hash.value.hex()
+    profile_key = _call("derive_profile_key", {
+        "master_key": inputs.master_key.hex(), "env_hash": env_hash,
+        "server_profile_id": "42"})["result"]["profile_key"]
+    session_key = _call("derive_session_key", {
+        "profile_key": profile_key, "tls_exporter_key": inputs.exporter.hex(),
+        "client_nonce": inputs.nonce.hex(), "network_context": {"rtt_bucket": 7, "path_hint": 120},
+        "server_profile_id": "42"})["result"]["session_key"]
+    assert session_key == inputs.session_key().value.hex()
+
+
+def test_wire_operations_through_the_shim() -> None:
+    text = _call("capsule_to_json", {"capsule": CAPSULE_ARG})["result"]["json"]
+    assert text == ihp.capsule_to_json(CAPSULE)
+    assert _call("capsule_from_json", {"json": text})["result"]["capsule"] == CAPSULE_ARG
+    hex_form = _call("capsule_to_binary", {"capsule": CAPSULE_ARG})["result"]["hex"]
+    assert hex_form == ihp.capsule_to_binary(CAPSULE).hex()
+    assert _call("capsule_from_binary", {"hex": hex_form})["result"]["capsule"] == CAPSULE_ARG
+
+
+def test_token_rtt_and_config_through_the_shim() -> None:
+    token = _call("session_token", {"session_key": "00" * 32, "client_nonce": "01" * 12,
+                                    "timestamp": "5"})["result"]["token"]
+    assert token == ihp.session_token(ihp.SessionKey(bytes(32)), ihp.ClientNonce(b"\x01" * 12),
+                                      ihp.CapsuleTimestamp(5))
+    assert _call("rtt_bucket", {"samples_ms": [12.5]})["result"] == {"bucket": 3}
+    assert _call("config_validate", {"config": {}})["result"] == {}
+    assert _error("config_validate", {"config": {"max_timestamp_drift": -1}}) == "Config"
+    assert _error("config_validate", {"config": {"allowed_versions": []}}) == "Config"
+
+
+@pytest.mark.parametrize("op,changes,code", [
+    ("encrypt_capsule", {"client_nonce": "00" * 13}, "InvalidNonceLength"),
+    ("encrypt_capsule", {"session_key": "00" * 31}, "KeyLength"),
+    ("encrypt_capsule", {"env_hash": "00" * 33}, "Codec"),
+    ("encrypt_capsule", {"network_context": {"rtt_bucket": 5, "path_hint": 70_000}}, "Codec"),
+    ("encrypt_capsule", {"network_context": {"rtt_bucket": 256, "path_hint": 1}}, "Codec"),
+    ("encrypt_capsule", {"timestamp": "9223372036854775808"}, "InvalidTimestamp"),
+    ("encrypt_capsule", {"timestamp": "-9223372036854775808"}, "InvalidTimestamp"),
+    ("encrypt_capsule", {"header_id": "-1"}, "Codec"),
+    ("encrypt_capsule", {"header_id": "0x10"}, "Codec"),
+    ("encrypt_capsule", {"header_id": 44}, "Codec"),
+    ("encrypt_capsule", {"password": "00" * 65_537}, "Codec"),
+    ("encrypt_capsule", {"version": 256}, "Codec"),
+    ("encrypt_capsule", {"network_context": {"rtt_bucket": 5, "path_hint": 0}}, "Codec"),
+    ("decrypt_capsule", {"session_key": "00" * 31}, "KeyLength"),
+    ("decrypt_capsule", {"now": "99999999999999999999999"}, "InvalidTimestamp"),
+    ("decrypt_capsule", {"env_hash": "00" * 31}, "Codec"),
+    ("decrypt_capsule", {"capsule": CAPSULE_ARG | {"client_nonce": "00" * 11}},
+     "InvalidNonceLength"),
+    ("decrypt_capsule", {"capsule": CAPSULE_ARG | {"payload": "zz"}}, "Codec"),
+    ("decrypt_capsule", {"capsule": CAPSULE_ARG | {"server_profile_id": "18446744073709551616"}},
+     "Codec"),
+])
+def test_argument_errors_get_the_spec_codes(op: str, changes: dict[str, Any], code: str) -> None:
+    base = ENCRYPT_ARGS if op == "encrypt_capsule" else DECRYPT_ARGS
+    assert _error(op, base | changes) == code
+
+
+def test_decrypt_step0_key_error_wins_over_nonce_error() -> None:
+    args = DECRYPT_ARGS | {"session_key": "00",
+                           "capsule": CAPSULE_ARG | {"client_nonce": "00"}}
+    assert _error("decrypt_capsule", args) == "KeyLength"
+
+
+def test_named_replay_guards_live_for_the_session() -> None:
+    session = ShimSession()
+    def decrypt(guard: str) -> dict[str, Any]:
+        return session.handle({"id": 1, "op": "decrypt_capsule",
+                               "args": DECRYPT_ARGS | {"replay_guard": guard}})
+    assert decrypt("a")["ok"] is True
+    assert decrypt("a")["error"] == "NonceReuse"
+    assert decrypt("b")["ok"] is True
+
+
+@pytest.mark.parametrize("request_obj", [
+    [], "x", 5, None, {"id": 1}, {"id": 1, "op": "decrypt_capsule", "args": []},
+    {"id": 1, "op": "decrypt_capsule", "args": {}},
+    {"id": 1, "op": "capsule_from_json", "args": {"json": 5}},
+    {"id": 1, "op": "sep_hash", "args": {"sep": {"cpu": 1}}},
+    {"id": 1, "op": "rtt_bucket", "args": {"samples_ms": ["1"]}},
+    {"id": 1, "op": "encrypt_capsule", "args": ENCRYPT_ARGS | {"config": "strict"}},
+])
+def test_malformed_requests_get_a_response_never_an_exception(request_obj: object) -> None:
+    response = ShimSession().handle(request_obj)
+    assert response["ok"] is False
+    assert response.get("unsupported") is True or response["error"] in {
+        code.value for code in ihp.ErrorCode}
+
+
+def test_subprocess_shim_answers_pipelined_requests_in_order_and_exits_zero() -> None:
+    requests = [{"id": i, "op": "decrypt_capsule", "args": DECRYPT_ARGS} for i in range(50)]
+    lines = [json.dumps(r) for r in requests]
+    lines[10] = "this is not json"
+    lines[20] = json.dumps({"id": 20, "op": "no_such_op", "args": {}})
+    proc = subprocess.run(
+        [sys.executable, "-m", "ihp_ref.shim"], input="\n".join(lines) + "\n",
+        capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0
+    assert "Traceback" not in proc.stderr
+    responses = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(responses) == 50
+    assert responses[10]["error"] == "Codec"
+    assert responses[20] == {"id": 20, "ok": False, "unsupported": True}
+    assert [r["id"] for i, r in enumerate(responses) if i != 10] == [
+        i for i in range(50) if i != 10]
+    assert all(r["ok"] for i, r in enumerate(responses) if i not in (10, 20))

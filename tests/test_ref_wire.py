@@ -1,0 +1,163 @@
+"""spec §9: the JSON, binary and HTTP forms and every decoding rule."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import _independent as indep
+import pytest
+from _ref_support import GOLDEN, sealed
+
+import ihp_ref as ihp
+from ihp_ref import ErrorCode, IhpError
+
+CAPSULE = sealed(GOLDEN)
+CANONICAL = ihp.capsule_to_json(CAPSULE)
+
+
+def _codec(fn: object) -> ErrorCode:
+    with pytest.raises(IhpError) as info:
+        fn()  # type: ignore[operator]
+    return info.value.code
+
+
+def _doc(**changes: object) -> str:
+    obj = json.loads(CANONICAL)
+    obj.update(changes)
+    return json.dumps(obj)
+
+
+# ------------------------------------------------------------------ JSON §9.1
+
+def test_canonical_json_is_compact_and_ordered() -> None:
+    keys = list(json.loads(CANONICAL))
+    assert keys == ["version", "header_id", "client_nonce", "server_profile_id",
+                    "network_context", "payload"]
+    assert " " not in CANONICAL and json.dumps(json.loads(CANONICAL),
+                                                            separators=(",", ":")) == CANONICAL
+
+
+def test_json_accepts_whitespace_unknown_keys_and_any_key_order() -> None:
+    obj = json.loads(CANONICAL)
+    shuffled = {"unknown": {"nested": [1, {"x": None}]}, **dict(reversed(list(obj.items())))}
+    assert ihp.capsule_from_json(json.dumps(shuffled, indent=4)) == CAPSULE
+
+
+def test_json_accepts_bytes_input() -> None:
+    assert ihp.capsule_from_json(CANONICAL.encode()) == CAPSULE
+
+
+@pytest.mark.parametrize("document", [
+    "", "null", "[]", '"x"', "{", CANONICAL + "x", CANONICAL[:-1],
+    _doc(version=1.0), _doc(version=1e0), _doc(version="1"), _doc(version=True),
+    _doc(version=256), _doc(version=-1), _doc(header_id=2**64), _doc(server_profile_id=-1),
+    _doc(client_nonce=[1] * 11), _doc(client_nonce=[1] * 13), _doc(client_nonce=[256] * 12),
+    _doc(client_nonce=[True] * 12), _doc(client_nonce="AQEBAQEBAQEBAQEB"),
+    _doc(payload=[-1]), _doc(payload=[1.5]), _doc(payload=None),
+    _doc(network_context={"rtt_bucket": 256, "path_hint": 120}),
+    _doc(network_context={"rtt_bucket": 5, "path_hint": 65_536}),
+    _doc(network_context={"rtt_bucket": 5}), _doc(network_context=[5, 120]),
+    CANONICAL.replace('"version":1', '"version":NaN'),
+    CANONICAL.replace('"version":1', '"version":Infinity'),
+    CANONICAL.replace('"version":1', '"version":1,"version":1'),
+    CANONICAL.replace('"rtt_bucket":5', '"rtt_bucket":5,"rtt_bucket":5'),
+    CANONICAL.replace('"header_id":44', '"header_id":' + "9" * 5000),
+    "\ufeff" + CANONICAL,
+])
+def test_json_decoding_rules_reject_with_codec(document: str) -> None:
+    assert _codec(lambda: ihp.capsule_from_json(document)) is ErrorCode.CODEC
+
+
+@pytest.mark.parametrize("key", ["version", "header_id", "client_nonce", "server_profile_id",
+                                 "network_context", "payload"])
+def test_json_every_field_is_required(key: str) -> None:
+    obj = json.loads(CANONICAL)
+    del obj[key]
+    assert _codec(lambda: ihp.capsule_from_json(json.dumps(obj))) is ErrorCode.CODEC
+
+
+def test_json_nesting_up_to_64_levels_is_accepted_and_65_rejected() -> None:
+    def nested(depth: int) -> str:  # the capsule object itself is level 1
+        inner = "[" * (depth - 1) + "]" * (depth - 1)
+        return CANONICAL[:-1] + ',"extra":' + inner + "}"
+    assert ihp.capsule_from_json(nested(64)) == CAPSULE
+    assert _codec(lambda: ihp.capsule_from_json(nested(65))) is ErrorCode.CODEC
+
+
+def test_json_very_deep_nesting_is_codec_not_recursion_error() -> None:
+    assert _codec(lambda: ihp.capsule_from_json("[" * 200_000)) is ErrorCode.CODEC
+
+
+def test_json_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    document = CANONICAL[:-1] + ',"extra":"' + "[{" * 100 + '\\"' + '"}'
+    assert ihp.capsule_from_json(document) == CAPSULE
+
+
+def test_json_over_one_mebibyte_is_codec() -> None:
+    padding = " " * (1 << 20)
+    assert _codec(lambda: ihp.capsule_from_json(CANONICAL + padding)) is ErrorCode.CODEC
+    multibyte = CANONICAL[:-1] + ',"x":"' + "é" * (1 << 19) + '"}'  # < 1 Mi chars, > 1 MiB
+    assert _codec(lambda: ihp.capsule_from_json(multibyte)) is ErrorCode.CODEC
+
+
+def test_json_invalid_utf8_is_codec() -> None:
+    assert _codec(lambda: ihp.capsule_from_json(b'{"x":"\xff"}')) is ErrorCode.CODEC
+
+
+# ------------------------------------------------------------------ binary §9.2
+
+def test_binary_form_matches_the_independent_layout() -> None:
+    expected = indep.binary_form(1, 44, GOLDEN.nonce, 1, 5, 120, CAPSULE.payload)
+    assert ihp.capsule_to_binary(CAPSULE) == expected
+    assert len(expected) == 40 + len(CAPSULE.payload)
+
+
+def test_binary_round_trip() -> None:
+    assert ihp.capsule_from_binary(ihp.capsule_to_binary(CAPSULE)) == CAPSULE
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda b: b[:39], lambda b: b[:-1], lambda b: b + b"\x00", lambda b: b"",
+    lambda b: b[:32] + (65_573).to_bytes(8, "little") + b[40:],
+    lambda b: b[:32] + (2**64 - 1).to_bytes(8, "little") + b[40:],
+])
+def test_binary_decoding_rules_reject_with_codec(mutate: object) -> None:
+    data = mutate(ihp.capsule_to_binary(CAPSULE))  # type: ignore[operator]
+    assert _codec(lambda: ihp.capsule_from_binary(data)) is ErrorCode.CODEC
+
+
+def test_binary_accepts_the_largest_payload_and_rejects_one_more() -> None:
+    def form(length: int) -> bytes:
+        return indep.binary_form(1, 1, bytes(12), 1, 1, 1, bytes(length))
+    assert len(ihp.capsule_from_binary(form(65_572)).payload) == 65_572
+    assert _codec(lambda: ihp.capsule_from_binary(form(65_573))) is ErrorCode.CODEC
+
+
+# ------------------------------------------------------------------ HTTP §9.3
+
+def test_http_round_trip() -> None:
+    body = ihp.capsule_to_http(CAPSULE)
+    assert body["server_profile_id"] == "1"
+    assert ihp.capsule_from_http(json.loads(json.dumps(body))) == CAPSULE
+
+
+def test_http_nonce_of_wrong_length_is_invalid_nonce_length() -> None:
+    body = ihp.capsule_to_http(CAPSULE) | {"client_nonce_b64": base64.b64encode(b"n" * 11).decode()}
+    assert _codec(lambda: ihp.capsule_from_http(body)) is ErrorCode.INVALID_NONCE_LENGTH
+
+
+@pytest.mark.parametrize("changes", [
+    {"server_profile_id": "01"}, {"server_profile_id": "+1"}, {"server_profile_id": " 1"},
+    {"server_profile_id": 1}, {"server_profile_id": str(2**64)}, {"payload_b64": "***"},
+    {"payload_b64": "QQ"}, {"client_nonce_b64": 5}, {"version": "1"}, {"header_id": -1},
+    {"network_context": None},
+])
+def test_http_form_rejects_malformed_fields_with_codec(changes: dict[str, object]) -> None:
+    body = ihp.capsule_to_http(CAPSULE) | changes
+    assert _codec(lambda: ihp.capsule_from_http(body)) is ErrorCode.CODEC
+
+
+@pytest.mark.parametrize("text,value", [("0", 0), ("18446744073709551615", 2**64 - 1)])
+def test_decimal_u64_accepts_canonical_extremes(text: str, value: int) -> None:
+    assert ihp.parse_decimal_u64(text) == value
