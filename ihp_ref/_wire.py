@@ -219,9 +219,14 @@ def _b64(value: object) -> bytes:
     if type(value) is not str:
         raise _codec()
     try:
-        return base64.b64decode(value.encode("ascii"), validate=True)
+        encoded = value.encode("ascii")
+        raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise _codec() from None
+    # RFC 4648 §3.5 canonical form only ("QR==" is not "QQ=="), as the Rust base64 crate
+    if base64.b64encode(raw) != encoded:
+        raise _codec()
+    return raw
 
 
 def capsule_from_http(body: Mapping[str, Any]) -> IhpCapsule:

@@ -150,7 +150,8 @@ def test_http_nonce_of_wrong_length_is_invalid_nonce_length() -> None:
 @pytest.mark.parametrize("changes", [
     {"server_profile_id": "01"}, {"server_profile_id": "+1"}, {"server_profile_id": " 1"},
     {"server_profile_id": 1}, {"server_profile_id": str(2**64)}, {"payload_b64": "***"},
-    {"payload_b64": "QQ"}, {"client_nonce_b64": 5}, {"version": "1"}, {"header_id": -1},
+    {"payload_b64": "QQ"}, {"payload_b64": "QR=="}, {"payload_b64": "QQ==\n"},
+    {"client_nonce_b64": 5}, {"version": "1"}, {"header_id": -1},
     {"network_context": None},
 ])
 def test_http_form_rejects_malformed_fields_with_codec(changes: dict[str, object]) -> None:
