@@ -35,5 +35,11 @@ vectors: $(STAMP)
 check-vectors: $(STAMP)
 	$(BIN)/ihp-vectors check
 
+# The Node.js shim (issue 4 §6): install its pinned npm dependency, then the suite against it.
+.PHONY: node-shim
+node-shim: $(STAMP)
+	cd conformance/examples/node-shim && npm ci --no-audit --no-fund
+	$(BIN)/ihp-conformance run --no-progress --impl "node conformance/examples/node-shim/shim.mjs" --profile IHP-Core,IHP-Wire
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
