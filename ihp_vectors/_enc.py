@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ __all__ = [
     "U64_MAX",
     "CapsuleFields",
     "capsule_obj",
+    "det_bytes",
+    "det_int",
     "dec",
     "hx",
     "network",
@@ -56,3 +59,19 @@ def capsule_obj(c: CapsuleFields) -> dict[str, Any]:
         "network_context": network(c.rtt_bucket, c.path_hint),
         "payload": hx(c.payload),
     }
+
+
+def det_bytes(label: str, length: int) -> bytes:
+    """`length` pseudorandom bytes fixed by `label` (SHA-256 in counter mode): stable across
+    Python versions and platforms, unlike `random`."""
+    out = bytearray()
+    counter = 0
+    while len(out) < length:
+        out += hashlib.sha256(f"{label}:{counter}".encode()).digest()
+        counter += 1
+    return bytes(out[:length])
+
+
+def det_int(label: str, bits: int) -> int:
+    """A pseudorandom unsigned integer of `bits` bits fixed by `label`."""
+    return int.from_bytes(det_bytes(label, (bits + 7) // 8), "little") % (1 << bits)

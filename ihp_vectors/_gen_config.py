@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._build import CaseSpec, FileSpec, GroupSpec
+from ._build import CaseSpec, FileSpec, GroupSpec, Handler
 
 __all__ = ["spec"]
 
@@ -155,7 +155,7 @@ def _cases() -> list[CaseSpec]:
     ]
 
 
-def spec() -> FileSpec:
+def spec(handle: Handler) -> FileSpec:
     return FileSpec(
         name="config_validate",
         operation="config_validate",

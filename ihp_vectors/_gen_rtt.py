@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._build import CaseSpec, FileSpec, GroupSpec
+from ._build import CaseSpec, FileSpec, GroupSpec, Handler
 
 __all__ = ["spec"]
 
@@ -82,7 +82,7 @@ def _rules(flags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(rules)
 
 
-def spec() -> FileSpec:
+def spec(handle: Handler) -> FileSpec:
     cases = [
         CaseSpec(f"rtt/{tc}", comment, flags, _rules(flags), {"samples_ms": list(samples)})
         for tc, samples, comment, flags in _VALID

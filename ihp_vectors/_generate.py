@@ -16,10 +16,18 @@ from ._traceability import render_traceability
 __all__ = ["FILE_SPECS", "dump_json", "reference_handler", "render_all"]
 
 
-def _specs() -> tuple[Callable[[], FileSpec], ...]:
-    from . import _gen_config, _gen_rtt
+def _specs() -> tuple[Callable[[Handler], FileSpec], ...]:
+    from . import _gen_config, _gen_decrypt, _gen_encrypt, _gen_keys, _gen_rtt
 
-    return (_gen_config.spec, _gen_rtt.spec)
+    return (
+        _gen_config.spec,
+        _gen_keys.sep_hash_spec,
+        _gen_keys.profile_key_spec,
+        _gen_keys.session_key_spec,
+        _gen_encrypt.spec,
+        _gen_decrypt.spec,
+        _gen_rtt.spec,
+    )
 
 
 FILE_SPECS = _specs
@@ -43,7 +51,7 @@ def render_all(handler_factory: Callable[[], Handler] = reference_handler) -> di
     rendered: dict[str, str] = {}
     documents: dict[str, dict[str, Any]] = {}
     for make_spec in FILE_SPECS():
-        spec = make_spec()
+        spec = make_spec(handler_factory())  # inputs (keys, capsules) built by the reference
         document = build_file(spec, handler_factory())  # one fresh session per file
         documents[spec.name] = document
         rendered[f"vectors/{spec.name}.json"] = dump_json(document)
