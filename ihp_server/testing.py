@@ -15,7 +15,16 @@ from typing import Any
 from ._certs import ThrowawayCertificate
 from .https import HttpsServer
 
-__all__ = ["https_server", "plain_server"]
+__all__ = [
+    "TEST_EXPORTER_HEX",
+    "TEST_MASTER_KEY_HEX",
+    "TEST_SEP",
+    "ManualClock",
+    "env_hash_for_tests",
+    "https_server",
+    "plain_server",
+    "settings_for_tests",
+]
 
 
 @contextlib.contextmanager
@@ -70,3 +79,36 @@ def https_server(app: Any, cert: ThrowawayCertificate) -> Iterator[str]:
 async def _close_and_stop(server: HttpsServer, loop: asyncio.AbstractEventLoop) -> None:
     await server.close()
     loop.stop()
+
+
+# --- values for tests and benchmarks (never production keys) -------------------------
+
+TEST_MASTER_KEY_HEX = b"ihp test master key for tests!!!".hex()
+TEST_EXPORTER_HEX = b"test exporter key".hex()
+TEST_SEP = ("cpu:test", "nic:test", "os:test", "build:test")
+
+
+def settings_for_tests(**flags: Any) -> Any:
+    """Test-mode `ServerSettings` (flags as `load_settings` takes them), no environment."""
+    from ._settings import load_settings
+
+    base: dict[str, Any] = {"server_profile_id": "42", "master_key_hex": TEST_MASTER_KEY_HEX,
+                            "test_tls_exporter_hex": TEST_EXPORTER_HEX}
+    base.update(flags)
+    return load_settings({k: v for k, v in base.items() if v is not None}, environ={})
+
+
+def env_hash_for_tests() -> Any:
+    from ihp_ref import ServerEnvironmentProfile, compute_server_env_hash
+
+    return compute_server_env_hash(ServerEnvironmentProfile(*TEST_SEP))
+
+
+class ManualClock:
+    """A clock tests move by hand: `clock()` reads it, `clock.now = …` sets it."""
+
+    def __init__(self, now: float | None = None) -> None:
+        self.now = time.time() if now is None else now
+
+    def __call__(self) -> float:
+        return self.now
