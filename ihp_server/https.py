@@ -44,6 +44,7 @@ class HttpsServer:
         self._handshake_timeout = handshake_timeout
         self._idle_timeout = idle_timeout
         self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
 
     async def start(self) -> int:
         """Listen; return the bound port (useful with port 0)."""
@@ -58,11 +59,28 @@ class HttpsServer:
             await self._server.serve_forever()
 
     async def close(self) -> None:
+        """Stop listening and end every open connection (nothing outlives the server)."""
         if self._server is not None:
             self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.gather(*self._connections, return_exceptions=True)
+        if self._server is not None:
             await self._server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await self._connection(reader, writer)
+        finally:
+            self._connections.discard(task)
+            writer.close()
+
+    async def _connection(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
         async with self._slots:
             stream = AsyncTlsStream(self._context, reader, writer)
             try:
