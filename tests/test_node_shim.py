@@ -975,6 +975,19 @@ def fixture_id(fixture: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- the runner
 
 
+def test_javascript_known_answers_and_traps_pass(node_shim: Any) -> None:
+    """The shim's own `node --test` suite: §17 fixtures, exact integers, depth, drift."""
+    done = subprocess.run(
+        [_node(), "--test", "test/"],
+        cwd=SHIM_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
 # What the brief asks for (issue 4 §6), then what the shim's `hello` also claims.
 REQUIRED_PROFILES = ("IHP-Core", "IHP-Wire")
 CLAIMED_PROFILES = (*REQUIRED_PROFILES, "IHP-Token", "IHP-Client", "IHP-Replay")

@@ -18,11 +18,19 @@ function main() {
     try {
       line = utf8.decode(buffer);
     } catch {
-      out.write(toJson({ id: null, ok: false, error: 'Codec', detail: 'request is not UTF-8' }) + '\n');
+      const response = { id: null, ok: false, error: 'Codec', detail: 'request is not UTF-8' };
+      out.write(toJson(response) + '\n');
       return;
     }
     if (line.trim() === '') return;
-    out.write(toJson(handleLine(line)) + '\n');
+    let response;
+    try {
+      response = toJson(handleLine(line));
+    } catch (error) { // last resort: still one well-formed line per request
+      process.stderr.write(`ihp-node-shim: ${error?.stack ?? error}\n`);
+      response = toJson({ id: null, ok: false, error: 'ShimInternalError', detail: 'response' });
+    }
+    out.write(response + '\n');
   };
   process.stdin.on('data', (chunk) => {
     let start = 0;

@@ -147,7 +147,10 @@ export function capsuleResult(c) {
     header_id: c.headerId.toString(),
     client_nonce: hex(c.clientNonce),
     server_profile_id: c.serverProfileId.toString(),
-    network_context: { rtt_bucket: c.networkContext.rttBucket, path_hint: c.networkContext.pathHint },
+    network_context: {
+      rtt_bucket: c.networkContext.rttBucket,
+      path_hint: c.networkContext.pathHint,
+    },
     payload: hex(c.payload),
   };
 }

@@ -42,7 +42,9 @@ export const OPERATIONS = {
     const sep = A.sep(A.arg(args, 'sep'));
     const config = defaultConfig();
     // Present means used, even when null: it is then an invalid limit (`Config`).
-    if (args.has('max_fingerprint_bytes')) config.maxFingerprintBytes = args.get('max_fingerprint_bytes');
+    if (args.has('max_fingerprint_bytes')) {
+      config.maxFingerprintBytes = args.get('max_fingerprint_bytes');
+    }
     return { env_hash: hex(computeServerEnvHash(sep, config)) };
   },
 
@@ -98,9 +100,18 @@ export const OPERATIONS = {
     };
   },
 
-  capsule_from_json: (args) => ({ capsule: A.capsuleResult(capsuleFromJson(A.text(A.arg(args, 'json')))) }),
+  capsule_from_json: (args) => {
+    const capsule = capsuleFromJson(A.text(A.arg(args, 'json')));
+    return { capsule: A.capsuleResult(capsule) };
+  },
+
   capsule_to_json: (args) => ({ json: capsuleToJson(A.capsule(A.arg(args, 'capsule'))) }),
-  capsule_from_binary: (args) => ({ capsule: A.capsuleResult(capsuleFromBinary(A.bytes(A.arg(args, 'hex')))) }),
+
+  capsule_from_binary: (args) => {
+    const capsule = capsuleFromBinary(A.bytes(A.arg(args, 'hex')));
+    return { capsule: A.capsuleResult(capsule) };
+  },
+
   capsule_to_binary: (args) => ({ hex: hex(capsuleToBinary(A.capsule(A.arg(args, 'capsule')))) }),
 
   session_token: (args) => {
@@ -112,9 +123,8 @@ export const OPERATIONS = {
 
   rtt_bucket: (args) => {
     const samples = A.arg(args, 'samples_ms');
-    if (!Array.isArray(samples) || !samples.every((x) => typeof x === 'bigint' || x instanceof JsonFloat)) {
-      throw new IhpError('Codec');
-    }
+    const isNumber = (x) => typeof x === 'bigint' || x instanceof JsonFloat;
+    if (!Array.isArray(samples) || !samples.every(isNumber)) throw new IhpError('Codec');
     // A JSON integer too large for a double becomes Infinity, then a non-finite sum: Codec.
     const numbers = samples.map((x) => (typeof x === 'bigint' ? Number(x) : x.value));
     return { bucket: rttBucketFromSamples(numbers) };
@@ -135,26 +145,39 @@ function namedReplayGuard(name) {
 // Not a spec code: a bug in this shim, reported as such rather than hidden behind one.
 const INTERNAL_ERROR = 'ShimInternalError';
 
+// A request is a few levels deep; a bound keeps a hostile `id` from nesting deep enough to
+// overflow the stack when it is echoed. (The Python reference gives up near 1,000 levels,
+// at its recursion limit; no real request comes close to either.)
+const MAX_REQUEST_DEPTH = 256;
+
+const malformed = (detail) => ({ id: null, ok: false, error: 'Codec', detail });
+
 /** One request line → one response object. Never throws. */
 export function handleLine(line) {
   let request;
   try {
-    request = parseJson(line, { duplicateKeys: 'last', constants: true });
+    // As Python's json.loads reads a request: the last duplicate wins, NaN is a number.
+    const options = { maxDepth: MAX_REQUEST_DEPTH, duplicateKeys: 'last', constants: true };
+    request = parseJson(line, options);
   } catch {
-    return { id: null, ok: false, error: 'Codec', detail: 'request is not JSON' };
+    return malformed('request is not JSON');
   }
-  if (!(request instanceof Map)) return { id: null, ok: false, error: 'Codec', detail: 'request is not a JSON object' };
+  if (!(request instanceof Map)) return malformed('request is not a JSON object');
   const id = request.has('id') ? request.get('id') : null;
   const op = request.get('op');
   if (typeof op !== 'string' || !Object.hasOwn(OPERATIONS, op)) {
     return { id, ok: false, unsupported: true };
   }
   const args = request.has('args') ? request.get('args') : new Map();
-  if (!(args instanceof Map)) return { id, ok: false, error: 'Codec', detail: 'args is not an object' };
+  if (!(args instanceof Map)) {
+    return { id, ok: false, error: 'Codec', detail: 'args is not an object' };
+  }
   try {
     return { id, ok: true, result: OPERATIONS[op](args) };
   } catch (error) {
-    if (error instanceof IhpError) return { id, ok: false, error: error.code, detail: error.message };
+    if (error instanceof IhpError) {
+      return { id, ok: false, error: error.code, detail: error.message };
+    }
     process.stderr.write(`ihp-node-shim: internal error in ${op}: ${error?.stack ?? error}\n`);
     return { id, ok: false, error: INTERNAL_ERROR, detail: String(error?.name ?? 'Error') };
   }

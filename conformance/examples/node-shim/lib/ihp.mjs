@@ -51,7 +51,8 @@ const CONFIG_RULES = [
   (c) =>
     Array.isArray(c.allowedVersions) &&
     c.allowedVersions.length > 0 &&
-    c.allowedVersions.every((v) => inRange(v, PROTOCOL_VERSION_V1, PROTOCOL_VERSION_EXPERIMENTAL_V2)),
+    c.allowedVersions.every((v) =>
+      inRange(v, PROTOCOL_VERSION_V1, PROTOCOL_VERSION_EXPERIMENTAL_V2)),
   (c) => c.aeadAlgorithm === AEAD_AES256GCM,
   (c) => inRange(c.maxPayloadBytes, 1, MAX_PAYLOAD_BYTES),
   (c) => inRange(c.maxFingerprintBytes, 1, MAX_FINGERPRINT_BYTES),
@@ -98,7 +99,13 @@ function checkNetworkContext(networkContext) {
   if (networkContext.pathHint === 0) throw new IhpError('Codec');
 }
 
-export function deriveSessionKey(profileKey, tlsExporterKey, clientNonce, networkContext, serverProfileId) {
+export function deriveSessionKey(
+  profileKey,
+  tlsExporterKey,
+  clientNonce,
+  networkContext,
+  serverProfileId,
+) {
   checkNetworkContext(networkContext);
   const info = Buffer.concat([
     LABEL_SESSION,
@@ -176,7 +183,8 @@ export const DECRYPTION_CHECKS = Object.freeze([
       if (p.length < 20) return false;
       const declared = p.readUInt32LE(0);
       // "4 + declared + 16": length prefix, password, timestamp and header id.
-      if (declared > Number(s.config.maxPayloadBytes) || p.length !== 4 + declared + 16) return false;
+      if (declared > Number(s.config.maxPayloadBytes)) return false;
+      if (p.length !== 4 + declared + 16) return false;
       s.password = p.subarray(4, 4 + declared);
       s.timestamp = p.readBigInt64LE(4 + declared);
       s.embeddedHeaderId = p.subarray(12 + declared, 20 + declared);
@@ -190,7 +198,11 @@ export const DECRYPTION_CHECKS = Object.freeze([
     ok: (s) => constantTimeEqual(s.embeddedHeaderId, u64le(s.capsule.headerId)),
   },
   // Exact: BigInt never wraps (the Rust crate's i64 `abs` does, spec §15 DriftOverflow).
-  { step: 8, code: 'StaleTimestamp', ok: (s) => abs(s.now - s.timestamp) <= s.config.maxTimestampDrift },
+  {
+    step: 8,
+    code: 'StaleTimestamp',
+    ok: (s) => abs(s.now - s.timestamp) <= s.config.maxTimestampDrift,
+  },
 ]);
 
 /**

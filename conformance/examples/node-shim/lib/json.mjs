@@ -29,7 +29,8 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
  * - `duplicateKeys`: "reject" (spec §9.1) or "last" (what Python's json does, for requests).
  * - `constants`: accept NaN / Infinity / -Infinity as JsonFloat (Python's json.dumps emits them).
  */
-export function parseJson(text, { maxDepth = Infinity, duplicateKeys = 'reject', constants = false } = {}) {
+export function parseJson(text, options = {}) {
+  const { maxDepth = Infinity, duplicateKeys = 'reject', constants = false } = options;
   return new Reader(text, maxDepth, duplicateKeys === 'reject', constants).document();
 }
 
@@ -133,7 +134,8 @@ class Reader {
       }
     }
     if (this.constants) {
-      for (const [word, value] of [['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]]) {
+      const words = [['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]];
+      for (const [word, value] of words) {
         if (t.startsWith(word, this.pos)) {
           this.pos += word.length;
           return new JsonFloat(word, value);

@@ -12,7 +12,7 @@ export const U64_MAX = (1n << 64n) - 1n;
 export const I64_MIN = -(1n << 63n);
 export const I64_MAX = (1n << 63n) - 1n;
 
-/** HKDF-SHA256 with a 32-byte output; `salt = null` means absent (32 zero bytes, RFC 5869 §2.2). */
+/** HKDF-SHA256, 32-byte output; `salt = null` is absent: 32 zero bytes (RFC 5869 §2.2). */
 export function hkdf(salt, ikm, info) {
   return Buffer.from(hkdfSync('sha256', ikm, salt ?? Buffer.alloc(32), info, 32));
 }

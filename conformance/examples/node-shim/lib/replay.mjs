@@ -25,7 +25,9 @@ export class ReplayGuard {
     const digest = createHash('sha256').update(payload).digest('hex');
     const seen = this.#entries.get(key);
     // Digests of public ciphertext: comparing them leaks no secret.
-    if (seen !== undefined) throw new IhpError(seen.digest === digest ? 'NonceReuse' : 'NonceCollision');
+    if (seen !== undefined) {
+      throw new IhpError(seen.digest === digest ? 'NonceReuse' : 'NonceCollision');
+    }
     if (this.#entries.size >= this.#capacity) throw new IhpError('NonceReuse'); // fail closed
     this.#entries.set(key, { digest, expiresAt: timestamp + window });
   }
