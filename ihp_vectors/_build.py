@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._notes import NOTES, note_table
+from ._notes import DIVERGENCE_FLAGS, NOTES, note_table
 from ._rules import RULE_IDS
 
 __all__ = [
@@ -119,7 +119,10 @@ def _case_document(
         "tcId": case.tc_id,
         "comment": case.comment,
         "flags": list(case.flags),
-        "rules": sorted(case.rules),
+        # a divergence flag (spec §15) always traces to its §15 rule
+        "rules": sorted(
+            {*case.rules, *(f"15.{flag}" for flag in case.flags if flag in DIVERGENCE_FLAGS)}
+        ),
     }
     if case.steps is None:
         document["result"] = "valid" if case.error is None else "invalid"

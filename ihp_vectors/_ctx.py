@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._build import Handler, call
-from ._enc import det_bytes, dec, hx, network
+from ._enc import dec, det_bytes, hx, network
 
 __all__ = ["BASE", "encrypt_args", "encrypt_with"]
 

@@ -12,9 +12,9 @@ __all__ = [
     "U64_MAX",
     "CapsuleFields",
     "capsule_obj",
+    "dec",
     "det_bytes",
     "det_int",
-    "dec",
     "hx",
     "network",
 ]

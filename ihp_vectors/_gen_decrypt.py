@@ -13,9 +13,9 @@ from ._enc import (
     U64_MAX,
     CapsuleFields,
     capsule_obj,
+    dec,
     det_bytes,
     det_int,
-    dec,
     hx,
     network,
 )

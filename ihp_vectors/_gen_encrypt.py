@@ -6,7 +6,7 @@ from typing import Any
 
 from ._build import CaseSpec, FileSpec, GroupSpec, Handler
 from ._ctx import BASE
-from ._enc import I64_MAX, I64_MIN, U64_MAX, det_bytes, det_int, dec, hx, network
+from ._enc import I64_MAX, I64_MIN, U64_MAX, dec, det_bytes, det_int, hx, network
 from ._fixtures import GOLDEN_HEX, GOLDEN_JSON, fixture_keys
 
 __all__ = ["spec"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._build import CaseSpec, FileSpec, GroupSpec, Handler, call
-from ._enc import U64_MAX, det_bytes, det_int, dec, hx, network
+from ._enc import U64_MAX, dec, det_bytes, det_int, hx, network
 from ._fixtures import GOLDEN_HEX, GOLDEN_JSON, fixture_keys
 
 __all__ = ["profile_key_spec", "sep_hash_spec", "session_key_spec"]

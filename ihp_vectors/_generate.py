@@ -17,7 +17,16 @@ __all__ = ["FILE_SPECS", "dump_json", "reference_handler", "render_all"]
 
 
 def _specs() -> tuple[Callable[[Handler], FileSpec], ...]:
-    from . import _gen_config, _gen_decrypt, _gen_encrypt, _gen_keys, _gen_rtt
+    from . import (
+        _gen_config,
+        _gen_decrypt,
+        _gen_encrypt,
+        _gen_keys,
+        _gen_replay,
+        _gen_rtt,
+        _gen_token,
+        _gen_wire,
+    )
 
     return (
         _gen_config.spec,
@@ -26,7 +35,13 @@ def _specs() -> tuple[Callable[[Handler], FileSpec], ...]:
         _gen_keys.session_key_spec,
         _gen_encrypt.spec,
         _gen_decrypt.spec,
+        _gen_replay.spec,
         _gen_rtt.spec,
+        _gen_token.spec,
+        _gen_wire.from_json_spec,
+        _gen_wire.to_json_spec,
+        _gen_wire.from_binary_spec,
+        _gen_wire.to_binary_spec,
     )
 
 
