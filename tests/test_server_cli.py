@@ -1,0 +1,118 @@
+"""`ihp-server` as users run it: the exact test-mode command line, configuration layering
+(flags > environment > TOML), check-config, keygen."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ihp_server import SettingsError, load_settings
+from ihp_server.cli import main as server_main
+from ihp_server.testing import TEST_EXPORTER_HEX, TEST_MASTER_KEY_HEX
+
+
+def command(name: str) -> list[str]:
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    module = {"ihp-server": "ihp_server.cli", "ihp-client": "ihp_client.cli"}[name]
+    return [found] if found else [sys.executable, "-m", module]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1].decode()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("server did not start listening")
+
+
+def test_exact_test_mode_command_serves_and_warns_loudly() -> None:
+    port = free_port()
+    env = dict(os.environ, IHP_CPU_FINGERPRINT="cpu:cli-test")
+    process = subprocess.Popen(
+        [*command("ihp-server"), "--host", "127.0.0.1", "--port", str(port),
+         "--server-profile-id", "42", "--master-key-hex", TEST_MASTER_KEY_HEX,
+         "--test-tls-exporter-hex", TEST_EXPORTER_HEX],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        wait_until_listening(port, process)
+        client = subprocess.run(
+            [*command("ihp-client"), "--base-url", f"http://127.0.0.1:{port}",
+             "--master-key-hex", TEST_MASTER_KEY_HEX, "--test-tls-exporter-hex",
+             TEST_EXPORTER_HEX, "--password-stdin"],
+            input=b"s3cret\n", capture_output=True, timeout=60, check=False)
+        assert client.returncode == 0, client.stdout + client.stderr
+        assert json.loads(client.stdout)["outcome"] == "accepted"
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    text = stderr.decode()
+    assert "TEST MODE" in text
+    assert '"event":"test_mode"' in text and '"event":"auth_ok"' in text
+    assert TEST_MASTER_KEY_HEX not in text and TEST_EXPORTER_HEX not in text
+
+
+def test_flags_beat_environment_beat_toml(tmp_path: Path) -> None:
+    config = tmp_path / "ihp.toml"
+    config.write_text('server_profile_id = 7\nport = 9000\nmaster_key = "env:K"\n'
+                      f'test_tls_exporter_hex = "{TEST_EXPORTER_HEX}"\n'
+                      "[protocol]\nmax_timestamp_drift = 100\nallowed_versions = [1, 2]\n")
+    environ = {"K": TEST_MASTER_KEY_HEX, "IHP_SERVER_PORT": "9001",
+               "IHP_MAX_TIMESTAMP_DRIFT": "200"}
+    settings = load_settings({"max_timestamp_drift": "250"}, environ, str(config))
+    assert (settings.server_profile_id, settings.port) == (7, 9001)
+    assert settings.config.max_timestamp_drift == 250
+    assert settings.config.allowed_versions == frozenset({1, 2})
+    assert settings.test_mode
+
+
+@pytest.mark.parametrize(("flags", "problem"), [
+    ({"max_timestamp_drift": "604801"}, "protocol configuration"),
+    ({"allowed_versions": "3"}, "protocol configuration"),
+    ({"test_tls_exporter_hex": None}, "tls_cert"),
+    ({"server_profile_id": str(2**64)}, "u64"),
+    ({"master_key_hex": None, "master_key": "env:NOT_SET_ANYWHERE"}, "not set"),
+    ({"master_key": "env:ALSO_GIVEN"}, "exactly one"),
+    ({"master_key_hex": None, "master_key": "provider:no.such.module:make"}, "cannot import"),
+])
+def test_invalid_configuration_is_refused_with_a_reason(flags: dict[str, str | None],
+                                                        problem: str) -> None:
+    base: dict[str, str | None] = {"server_profile_id": "42",
+                                   "master_key_hex": TEST_MASTER_KEY_HEX,
+                                   "test_tls_exporter_hex": TEST_EXPORTER_HEX}
+    base.update(flags)
+    with pytest.raises(SettingsError, match=problem):
+        load_settings({k: v for k, v in base.items() if v is not None}, {})
+
+
+def test_keygen_writes_a_private_hex_key_once_and_check_config_shows_only_its_id(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = tmp_path / "master.hex"
+    assert server_main(["keygen", "--out", str(key)]) == 0
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert len(bytes.fromhex(key.read_text().strip())) == 32
+    assert server_main(["keygen", "--out", str(key)]) == 2
+    capsys.readouterr()
+    assert server_main(["check-config", "--server-profile-id", "9", "--master-key",
+                        f"file:{key}", "--test-tls-exporter-hex", TEST_EXPORTER_HEX]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["server_profile_id"] == "9" and shown["mode"] == "test-plain-http"
+    assert len(shown["current_key_id"]) == 16
+    assert key.read_text().strip() not in json.dumps(shown)
