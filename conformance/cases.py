@@ -7,11 +7,11 @@ one replay guard, whose name the runner makes fresh for each case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OPERATION_PROFILES", "Case", "Step", "profile_of"]
+__all__ = ["OPERATION_PROFILES", "Case", "Step", "inject_guards", "profile_of"]
 
 #: The shim protocol's profile table: operation → the profile that needs it.
 OPERATION_PROFILES: Mapping[str, str] = {
@@ -88,3 +88,15 @@ class Case:
         if len(self.steps) == 1:
             return self.steps[0].outcome
         return [s.outcome for s in self.steps]
+
+
+def inject_guards(cases: Sequence[Case], run_token: str) -> list[list[dict[str, Any]]]:
+    """Each replay sequence gets one fresh guard name for all its steps."""
+    out: list[list[dict[str, Any]]] = []
+    for n, case in enumerate(cases):
+        if case.sequence or case.profile == "IHP-Replay":
+            guard = f"{run_token}-{n}"
+            out.append([{**s.args, "replay_guard": guard} for s in case.steps])
+        else:
+            out.append([dict(s.args) for s in case.steps])
+    return out

@@ -20,9 +20,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 
-__all__ = ["Expectation", "Expectations", "ExpectationsError", "load_expectations"]
+from conformance.model import Verdict
+
+__all__ = [
+    "Expectation",
+    "Expectations",
+    "ExpectationsError",
+    "apply_expectation",
+    "load_expectations",
+]
 
 
 class ExpectationsError(ValueError):
@@ -78,3 +86,14 @@ def load_expectations(path: str | Path) -> Expectations:
     return Expectations(
         tuple(Expectation(e["glob"], e["action"], e["reason"]) for e in document["expectations"])
     )
+
+
+def apply_expectation(verdict: Verdict, exp: Expectation | None) -> tuple[Verdict, str]:
+    """An xfail entry turns a failure into XFAIL and a pass into XPASS."""
+    if exp is None or exp.action != "xfail":
+        return verdict, ""
+    if verdict == Verdict.PASS:
+        return Verdict.XPASS, f"expected to fail ({exp.reason}) but passed"
+    if verdict in (Verdict.FAIL, Verdict.TIMEOUT, Verdict.CRASH):
+        return Verdict.XFAIL, f"expected failure: {exp.reason}"
+    return verdict, ""

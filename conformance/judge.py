@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.cases import Step
+from conformance.cases import Case, Step
 from conformance.model import Verdict
 
-__all__ = ["judge_step", "provided"]
+__all__ = ["judge_case", "judge_step", "provided"]
 
 
 def provided(response: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,3 +62,17 @@ def _same(got: object, want: object) -> bool:
         assert isinstance(got, list)
         return len(got) == len(want) and all(_same(g, w) for g, w in zip(got, want, strict=True))
     return got == want
+
+
+def judge_case(case: Case, responses: list[dict[str, Any]]) -> tuple[Verdict, str, object]:
+    """The verdict of a whole case from its responses (one per step), why, and what was
+    provided (a list for sequences)."""
+    actual: list[object] = []
+    for i, (step, response) in enumerate(zip(case.steps, responses, strict=True)):
+        actual.append(provided(response))
+        verdict, why = judge_step(step, response)
+        if verdict != Verdict.PASS:
+            where = f"step {i + 1}: " if len(case.steps) > 1 else ""
+            shown = actual if len(case.steps) > 1 else actual[0]
+            return verdict, where + why, shown
+    return Verdict.PASS, "", actual if len(case.steps) > 1 else actual[0]

@@ -17,20 +17,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from conformance.cases import OPERATION_PROFILES, Case, Step, profile_of
-from conformance.expectations import Expectation, Expectations
+from conformance.cases import OPERATION_PROFILES, Case, Step, inject_guards, profile_of
+from conformance.expectations import Expectations, apply_expectation
 from conformance.generate import (
     DEFAULT_CASES_PER_OPERATION,
     Oracle,
     generate_cases,
     sanity_case,
 )
-from conformance.judge import judge_step, provided
+from conformance.judge import judge_case
 from conformance.model import PROFILES, CaseResult, RunReport, Verdict
 from conformance.progress import Progress
 from conformance.shimclient import Request, ShimClient, ShimError, ShimTimeout
 
-__all__ = ["Client", "ImplementationError", "RunOptions", "load_vector_cases", "run_suite"]
+__all__ = [
+    "Client",
+    "ImplementationError",
+    "RunOptions",
+    "client_factory_for",
+    "load_vector_cases",
+    "run_suite",
+    "start_implementation",
+]
 
 _BATCH_REQUESTS = 256
 _MAX_RESTARTS = 25
@@ -68,7 +76,7 @@ class RunOptions:
     client_factory: Callable[[], Client] | None = None
 
 
-def _default_factory(options: RunOptions) -> Callable[[], Client]:
+def client_factory_for(options: RunOptions) -> Callable[[], Client]:
     if options.client_factory is not None:
         return options.client_factory
     if options.impl == "ref":
@@ -103,38 +111,16 @@ def load_vector_cases() -> tuple[list[Case], list[str]]:
 # ---------------------------------------------------------------- verdicts
 
 
-def _apply_expectation(verdict: Verdict, exp: Expectation | None) -> tuple[Verdict, str]:
-    if exp is None or exp.action != "xfail":
-        return verdict, ""
-    if verdict == Verdict.PASS:
-        return Verdict.XPASS, f"expected to fail ({exp.reason}) but passed"
-    if verdict in (Verdict.FAIL, Verdict.TIMEOUT, Verdict.CRASH):
-        return Verdict.XFAIL, f"expected failure: {exp.reason}"
-    return verdict, ""
-
-
 def _result(
     case: Case, verdict: Verdict, detail: str, actual: object, args: Mapping[str, Any],
     expectations: Expectations, duration: float,
 ) -> CaseResult:  # fmt: skip
-    final, why = _apply_expectation(verdict, expectations.lookup(case.case_id))
+    final, why = apply_expectation(verdict, expectations.lookup(case.case_id))
     text = "; ".join(t for t in (detail, why) if t)
     return CaseResult(
         case.case_id, case.operation, case.profile, final, case.flags, case.comment,
         args, case.report_expected(), actual, text, duration,
     )  # fmt: skip
-
-
-def _judge_case(case: Case, responses: list[dict[str, Any]]) -> tuple[Verdict, str, object]:
-    actual: list[object] = []
-    for i, (step, response) in enumerate(zip(case.steps, responses, strict=True)):
-        actual.append(provided(response))
-        verdict, why = judge_step(step, response)
-        if verdict != Verdict.PASS:
-            where = f"step {i + 1}: " if len(case.steps) > 1 else ""
-            shown = actual if len(case.steps) > 1 else actual[0]
-            return verdict, where + why, shown
-    return Verdict.PASS, "", actual if len(case.steps) > 1 else actual[0]
 
 
 # ---------------------------------------------------------------- execution
@@ -243,7 +229,7 @@ class _Worker:
                 if done + n > len(responses):
                     break
                 case_responses = responses[done : done + n]
-                verdict, why, actual = _judge_case(shared.cases[index], case_responses)
+                verdict, why, actual = judge_case(shared.cases[index], case_responses)
                 self._finish(index, verdict, why, actual, per_request * n)
                 done += n
             answered = [i for i in pending if i in shared.results]
@@ -276,18 +262,6 @@ def _shown_args(case: Case, requests: list[dict[str, Any]]) -> dict[str, Any]:
     return {"steps": requests}
 
 
-def _inject_guards(cases: Sequence[Case], run_token: str) -> list[list[dict[str, Any]]]:
-    """Each replay sequence gets one fresh guard name for all its steps."""
-    out: list[list[dict[str, Any]]] = []
-    for n, case in enumerate(cases):
-        if case.sequence or case.profile == "IHP-Replay":
-            guard = f"{run_token}-{n}"
-            out.append([{**s.args, "replay_guard": guard} for s in case.steps])
-        else:
-            out.append([dict(s.args) for s in case.steps])
-    return out
-
-
 def _batches(cases: Sequence[Case], indices: Sequence[int]) -> list[list[int]]:
     batches: list[list[int]] = []
     current: list[int] = []
@@ -306,7 +280,7 @@ def _batches(cases: Sequence[Case], indices: Sequence[int]) -> list[list[int]]:
 # ---------------------------------------------------------------- the run
 
 
-def _start(factory: Callable[[], Client]) -> tuple[Client, dict[str, Any]]:
+def start_implementation(factory: Callable[[], Client]) -> tuple[Client, dict[str, Any]]:
     try:
         client = factory()
         return client, client.hello()
@@ -334,8 +308,8 @@ def run_suite(options: RunOptions) -> RunReport:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     seed = options.seed if options.seed is not None else secrets.randbelow(2**32)
-    factory = _default_factory(options)
-    first_client, hello = _start(factory)
+    factory = client_factory_for(options)
+    first_client, hello = start_implementation(factory)
     supported = {op for op in hello.get("ops", []) if isinstance(op, str)}
     oracle = Oracle()
     cases, notes = _select(options, supported, oracle, seed)
@@ -345,7 +319,7 @@ def run_suite(options: RunOptions) -> RunReport:
     if first is None or last is None:
         notes.append("no sanity case: the implementation supports none of the sanity operations")
     ordered = [c for c in (first, *cases, last) if c is not None]
-    requests = _inject_guards(ordered, f"run-{uuid.uuid4().hex[:12]}")
+    requests = inject_guards(ordered, f"run-{uuid.uuid4().hex[:12]}")
 
     results: dict[int, CaseResult] = {}
     runnable: list[int] = []

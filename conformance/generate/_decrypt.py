@@ -74,6 +74,11 @@ def _stale(a: dict[str, Any], ts: int, d: Draw) -> None:
     a["now"] = str(now)
 
 
+def _stale_kind(a: dict[str, Any], ts: int, d: Draw) -> str:
+    _stale(a, ts, d)
+    return "stale"
+
+
 # -- one mutator per field or rule; each returns the kind name ----------------------------
 
 
@@ -254,7 +259,7 @@ def decrypt_case(d: Draw, oracle: Oracle) -> tuple[str, dict[str, Any]]:
     mutators: tuple[Callable[[], str], ...] = (
         lambda: "roundtrip",
         lambda: _drift_edge(a, d, ts),
-        lambda: (_stale(a, ts, d), "stale")[1],
+        lambda: _stale_kind(a, ts, d),
         lambda: _version(a, d),
         lambda: _header_id(a, d),
         lambda: _nonce(a, d),

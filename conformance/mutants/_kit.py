@@ -157,8 +157,13 @@ class MutantSession(ShimSession):
         self.mutant_name = name
         self.state: dict[str, Any] = {}  # for mutants that keep their own guard
         for op, wrapper in patches.items():
-            ref = self._ops[op]
-            self._ops[op] = lambda args, _w=wrapper, _r=ref: _w(self, _r, args)
+            self._ops[op] = self._bind(wrapper, self._ops[op])
+
+    def _bind(self, wrapper: Wrapper, ref: Handler) -> Handler:
+        def handler(args: Args) -> dict[str, Any]:
+            return wrapper(self, ref, args)
+
+        return handler
 
     def _hello(self, args: Args) -> dict[str, Any]:
         result = super()._hello(args)
