@@ -75,6 +75,9 @@ class PrometheusMetricsSink:
             elif names == ("code",) and name in METRIC_NAMES:
                 for code in sorted(_ALLOWED_LABEL_VALUES["code"] or ()):
                     metric.labels(code=code)
+            elif names == ("endpoint",):
+                for endpoint in sorted(_ALLOWED_LABEL_VALUES["endpoint"] or ()):
+                    metric.labels(endpoint=endpoint)
 
     def _register(self, name: str, kind: str, labels: tuple[str, ...], help_text: str) -> None:
         exposed = prometheus_name(name)
