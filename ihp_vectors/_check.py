@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ._build import Handler
+from ._gen_golden import GOLDEN_HEX_PATH, GOLDEN_JSON_PATH
 from ._generate import reference_handler, render_all
 from ._schema import SchemaSet
 from ._traceability import uncovered_rules
 
 __all__ = ["check_tree"]
+
+_HEX_FILE = re.compile(r"(?:[0-9a-f]{2})+\n")
 
 
 def _structure_problems(name: str, document: Mapping[str, Any]) -> list[str]:
@@ -28,6 +32,27 @@ def _structure_problems(name: str, document: Mapping[str, Any]) -> list[str]:
         for flag in case.get("flags", []):
             if flag not in notes:
                 problems.append(f"{name}: {case.get('tcId')}: flag {flag!r} has no note")
+    return problems
+
+
+def _golden_problems(root: Path, schemas: SchemaSet) -> list[str]:
+    """The §17 fixtures: the JSON form against its schema, the hex form's text shape."""
+    problems = []
+    golden_json = root / GOLDEN_JSON_PATH
+    try:
+        document = json.loads(golden_json.read_text(encoding="utf-8"))
+        problems.extend(
+            f"{GOLDEN_JSON_PATH}: schema violation {e}"
+            for e in schemas.errors("golden_capsule.schema.json", document)
+        )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(f"{GOLDEN_JSON_PATH}: not readable JSON: {exc}")
+    try:
+        text = (root / GOLDEN_HEX_PATH).read_text(encoding="ascii")
+        if not _HEX_FILE.fullmatch(text):
+            problems.append(f"{GOLDEN_HEX_PATH}: not lowercase hex and one newline")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{GOLDEN_HEX_PATH}: not readable: {exc}")
     return problems
 
 
@@ -63,6 +88,7 @@ def check_tree(root: Path, handler_factory: Callable[[], Handler] = reference_ha
             for g in document.get("testGroups", [])
             for case in g.get("tests", [])
         )
+    problems.extend(_golden_problems(root, schemas))
     problems.extend(f"duplicate tcId {tc_id!r} ({n} cases)" for tc_id, n in ids.items() if n > 1)
     problems.extend(f"rule {rule} has no vector case" for rule in uncovered_rules(documents))
     rendered = render_all(handler_factory)
@@ -72,7 +98,8 @@ def check_tree(root: Path, handler_factory: Callable[[], Handler] = reference_ha
             problems.append(f"{rel}: missing (run `ihp-vectors generate`)")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"{rel}: stale or edited by hand (run `ihp-vectors generate`)")
-    for path in sorted((root / "vectors").glob("*.json")):
-        if f"vectors/{path.name}" not in rendered:
-            problems.append(f"vectors/{path.name}: not produced by the generator")
+    for folder in ("vectors", "schemas"):
+        for path in sorted((root / folder).glob("*.json")):
+            if f"{folder}/{path.name}" not in rendered:
+                problems.append(f"{folder}/{path.name}: not produced by the generator")
     return problems

@@ -179,8 +179,8 @@ def _drift_cases(handle: Handler) -> list[CaseSpec]:
     cases = []
     for drift in (300, 0, 1, 604_800):
         config = {} if drift == 300 else {"max_timestamp_drift": drift}
-        for sign, word in ((1, "future"), (-1, "past")):
-            # now - timestamp = sign * delta; a timestamp in the future means now < timestamp
+        for sign in (1, -1):
+            # now - timestamp = sign * delta: sign 1 puts the capsule's timestamp in the past
             direction = "past" if sign == 1 else "future"
             for delta, verdict in ((drift, None), (drift + 1, "StaleTimestamp")):
                 name = "max" if delta == drift else "max-plus-1"
@@ -197,7 +197,6 @@ def _drift_cases(handle: Handler) -> list[CaseSpec]:
                         now=dec(_T + sign * delta),
                     )
                 )
-        del word
     extremes: tuple[tuple[str, int, int, str | None, str, tuple[str, ...]], ...] = (
         ("i64-max/now-equal", I64_MAX, I64_MAX, None, "timestamp and now I64_MAX", ()),
         ("i64-max/now-max-minus-300", I64_MAX, I64_MAX - 300, None, "300 s in the future", ()),
@@ -836,9 +835,9 @@ def _order_cases(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
         (
             "1-config-before-8-drift",
             "Config",
-            "invalid drift 604,801 with now in the window",
-            ("7.5.1",),
-            {"config": _BAD_CONFIG},
+            "invalid drift 604,801 and now 700,000 s after the timestamp",
+            ("7.5.1", "7.5.8"),
+            {"config": _BAD_CONFIG, "now": dec(_T + 700_000)},
         ),
     )
     return [

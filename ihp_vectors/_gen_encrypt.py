@@ -344,7 +344,8 @@ def _check_cases() -> list[CaseSpec]:
         (1, {"allowed_versions": [2]}, "version 1, allowed [2]"),
         (3, {"allowed_versions": [1, 2]}, "version 3, allowed [1, 2]"),
     ):
-        tc = f"version/{version}-not-in-{'-'.join(str(v) for v in config.get('allowed_versions', [1]))}"
+        allowed = "-".join(str(v) for v in config.get("allowed_versions", [1]))
+        tc = f"version/{version}-not-in-{allowed}"
         rows.append(
             _case(
                 tc,

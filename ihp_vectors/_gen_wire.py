@@ -364,9 +364,7 @@ def _from_json_invalid(base: dict[str, Any]) -> list[CaseSpec]:
         (
             "nonce-fraction",
             ("client_nonce",),
-            "[1.0" + _compact(nonce[1:])[1:].join(",]")
-            if False
-            else "[1.0," + _compact(nonce[1:])[1:],
+            "[1.0," + _compact(nonce[1:])[1:],
             "a nonce element 1.0",
             "9.1.byte-range",
         ),

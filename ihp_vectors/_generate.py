@@ -74,4 +74,8 @@ def render_all(handler_factory: Callable[[], Handler] = reference_handler) -> di
 
     rendered.update(render_golden(handler_factory()))
     rendered["docs/TRACEABILITY.md"] = render_traceability(documents)
+    from ._schemas_src import render_schemas
+
+    for name, schema in render_schemas().items():
+        rendered[f"schemas/{name}"] = dump_json(schema)
     return dict(sorted(rendered.items()))

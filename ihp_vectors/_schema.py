@@ -8,11 +8,22 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
 
+from ._loader import VectorFileError
 from ._paths import schemas_dir
 
 __all__ = ["SchemaSet"]
+
+
+def _load_schema(entry: Traversable) -> dict[str, Any]:
+    try:
+        schema: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)  # a broken schema fails loudly
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, SchemaError) as exc:
+        raise VectorFileError(f"schemas/{entry.name}: not a valid JSON Schema: {exc}") from None
+    return schema
 
 
 class SchemaSet:
@@ -24,7 +35,7 @@ class SchemaSet:
         resources = []
         for entry in sorted(base.iterdir(), key=lambda e: e.name):
             if entry.name.endswith(".schema.json"):
-                schema = json.loads(entry.read_text(encoding="utf-8"))
+                schema = _load_schema(entry)
                 self._by_name[entry.name] = schema
                 resources.append((schema["$id"], Resource.from_contents(schema)))
         self._registry: Registry[Any] = Registry().with_resources(resources)

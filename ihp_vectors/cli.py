@@ -23,9 +23,10 @@ def _generate(root: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-    for stale in sorted((root / "vectors").glob("*.json")):
-        if f"vectors/{stale.name}" not in rendered:
-            stale.unlink()
+    for folder in ("vectors", "schemas"):
+        for stale in sorted((root / folder).glob("*.json")):
+            if f"{folder}/{stale.name}" not in rendered:
+                stale.unlink()  # a file the generator no longer produces
     print(f"ihp-vectors: wrote {len(rendered)} files under {root}")
     return 0
 
