@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -56,11 +57,24 @@ def _golden_problems(root: Path, schemas: SchemaSet) -> list[str]:
     return problems
 
 
-def _load_documents(root: Path, problems: list[str]) -> dict[str, dict[str, Any]]:
-    documents: dict[str, dict[str, Any]] = {}
+# (schema set, schema name, file digest) → violations: validation is the slow part of check,
+# and a file that has not changed since it was last validated in this process needs no rerun
+_VALIDATED: dict[tuple[str, str, str], list[str]] = {}
+
+
+def _schema_errors(schemas: SchemaSet, name: str, text: str, document: Any) -> list[str]:
+    key = (schemas.fingerprint, name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    if key not in _VALIDATED:
+        _VALIDATED[key] = schemas.errors(name, document)
+    return _VALIDATED[key]
+
+
+def _load_documents(root: Path, problems: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    documents: dict[str, tuple[str, dict[str, Any]]] = {}
     for path in sorted((root / "vectors").glob("*.json")):
         try:
-            documents[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            documents[path.stem] = (text, json.loads(text))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             problems.append(f"vectors/{path.name}: not readable JSON: {exc}")
     return documents
@@ -69,10 +83,11 @@ def _load_documents(root: Path, problems: list[str]) -> dict[str, dict[str, Any]
 def check_tree(root: Path, handler_factory: Callable[[], Handler] = reference_handler) -> list[str]:
     """Every problem of the generated files under `root` (a checkout); empty means all good."""
     problems: list[str] = []
-    documents = _load_documents(root, problems)
+    loaded = _load_documents(root, problems)
+    documents = {stem: document for stem, (_, document) in loaded.items()}
     schemas = SchemaSet(root / "schemas")
     ids: Counter[str] = Counter()
-    for stem, document in documents.items():
+    for stem, (text, document) in loaded.items():
         name = f"vectors/{stem}.json"
         expected_schema = f"{stem}.schema.json"
         if document.get("schema") != expected_schema:
@@ -80,7 +95,8 @@ def check_tree(root: Path, handler_factory: Callable[[], Handler] = reference_ha
                 f"{name}: schema is {document.get('schema')!r}, not {expected_schema!r}"
             )
         problems.extend(
-            f"{name}: schema violation {e}" for e in schemas.errors(expected_schema, document)
+            f"{name}: schema violation {e}"
+            for e in _schema_errors(schemas, expected_schema, text, document)
         )
         problems.extend(_structure_problems(name, document))
         ids.update(

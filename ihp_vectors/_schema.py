@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from collections.abc import Mapping
 from importlib.resources.abc import Traversable
@@ -17,13 +19,20 @@ from ._paths import schemas_dir
 __all__ = ["SchemaSet"]
 
 
-def _load_schema(entry: Traversable) -> dict[str, Any]:
+@functools.lru_cache(maxsize=64)
+def _checked_schema(text: str) -> str:
+    """Parse and meta-validate a schema once per distinct text (it is the slow part)."""
+    Draft202012Validator.check_schema(json.loads(text))
+    return text
+
+
+def _load_schema(entry: Traversable) -> tuple[str, dict[str, Any]]:
     try:
-        schema: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
-        Draft202012Validator.check_schema(schema)  # a broken schema fails loudly
+        text = _checked_schema(entry.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, SchemaError) as exc:
         raise VectorFileError(f"schemas/{entry.name}: not a valid JSON Schema: {exc}") from None
-    return schema
+    schema: dict[str, Any] = json.loads(text)
+    return text, schema
 
 
 class SchemaSet:
@@ -33,12 +42,15 @@ class SchemaSet:
         base = root if root is not None else schemas_dir()
         self._by_name: dict[str, dict[str, Any]] = {}
         resources = []
+        digest = hashlib.sha256()
         for entry in sorted(base.iterdir(), key=lambda e: e.name):
             if entry.name.endswith(".schema.json"):
-                schema = _load_schema(entry)
+                text, schema = _load_schema(entry)
+                digest.update(text.encode("utf-8"))
                 self._by_name[entry.name] = schema
                 resources.append((schema["$id"], Resource.from_contents(schema)))
         self._registry: Registry[Any] = Registry().with_resources(resources)
+        self.fingerprint = digest.hexdigest()  # identifies this exact set of schemas
 
     def names(self) -> list[str]:
         return sorted(self._by_name)
