@@ -42,6 +42,7 @@ _SUBCOMMANDS = ("keygen", "rotate", "check-config", "make-test-cert")
 def _serve_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="IHP v1 reference server")
     parser.add_argument("--config", help="TOML configuration file (also $IHP_SERVER_CONFIG)")
+    parser.add_argument("--pid-file", help="write the process id here (for kill -HUP)")
     for setting in SETTINGS:
         parser.add_argument(setting.flag, dest=setting.name, default=None,
                             help=f"{setting.help} (env {setting.env}, TOML {setting.toml})")
@@ -104,6 +105,16 @@ def _install_reload(app: Any, ring_path: str | None) -> None:
     signal.signal(signal.SIGHUP, reload)
 
 
+def _toml_keyring(args: argparse.Namespace) -> str | None:
+    path = args.config or os.environ.get("IHP_SERVER_CONFIG")
+    if not path:
+        return None
+    import tomllib
+
+    value = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("keyring")
+    return str(value) if value else None
+
+
 def _serve(argv: Sequence[str]) -> int:
     try:
         settings, args = _load(argv, "ihp-server")
@@ -113,7 +124,9 @@ def _serve(argv: Sequence[str]) -> int:
     configure_logging(settings.log_level)
     env_hash = server_env_hash(settings)
     app = create_app(settings, env_hash)
-    _install_reload(app, args.keyring or os.environ.get("IHP_KEYRING"))
+    _install_reload(app, args.keyring or os.environ.get("IHP_KEYRING") or _toml_keyring(args))
+    if args.pid_file:
+        Path(args.pid_file).write_text(f"{os.getpid()}\n")
     log_event("starting", **{k: v for k, v in _effective(settings, env_hash).items()
                              if k != "key_sources"})
     if settings.test_mode:

@@ -1,0 +1,244 @@
+"""docs/RUNBOOK.md runs as documented: each `runbook:<id>` block is executed with bash
+against a live HTTPS server (TLS exporter binding), paths moved to a temporary root."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ihp_client import (
+    HttpConnection,
+    TlsOptions,
+    build_capsule_for_password,
+    fetch_profile,
+    send_capsule,
+)
+from ihp_ref import InMemoryKeyProvider
+
+RUNBOOK = Path(__file__).resolve().parent.parent / "docs" / "RUNBOOK.md"
+BLOCK = re.compile(r"<!-- runbook:([a-z-]+) -->\n```bash\n(.*?)```", re.DOTALL)
+FINGERPRINTS = {"IHP_CPU_FINGERPRINT": "cpu:prod-1", "IHP_NIC_FINGERPRINT": "nic:prod-1",
+                "IHP_OS_FINGERPRINT": "os:prod-1", "IHP_BUILD_FINGERPRINT": "build:prod-1"}
+
+
+def runbook_blocks() -> dict[str, str]:
+    return dict(BLOCK.findall(RUNBOOK.read_text()))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Deployment:
+    """A temporary root holding /etc/ihp, /run and /var/log/ihp, and one ihp-server."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.blocks = runbook_blocks()
+        (root / "run").mkdir()
+        self.env = dict(os.environ, **FINGERPRINTS,
+                        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def localize(self, text: str) -> str:
+        for path in ("/etc/ihp", "/run/ihp-server.pid", "/var/log/ihp"):
+            text = text.replace(path, f"{self.root}{path}")
+        return text.replace("localhost:8443", f"localhost:{self.port}").replace(
+            "port = 8443", f"port = {self.port}")
+
+    def run(self, block_id: str) -> str:
+        script = self.localize(self.blocks[block_id])
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=self.env,
+                              capture_output=True, text=True, timeout=180, check=False)
+        assert done.returncode == 0, f"{block_id}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    @property
+    def url(self) -> str:
+        return f"https://localhost:{self.port}"
+
+    @property
+    def ca(self) -> TlsOptions:
+        return TlsOptions(str(self.root / "etc/ihp/tls/ca.pem"))
+
+    def start(self) -> None:
+        pid_file = self.root / "run/ihp-server.pid"
+        pid_file.unlink(missing_ok=True)
+        self.process = subprocess.Popen(["bash", "-c", self.localize(self.blocks["start"])],
+                                        env=self.env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log()
+            try:
+                with HttpConnection(self.url, tls=self.ca, timeout=2) as conn:
+                    if conn.request("GET", "/healthz").status == 200 and pid_file.exists():
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("ihp-server did not come up:\n" + self.log())
+
+    def wait_stopped(self) -> None:
+        assert self.process is not None
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        pid_file = self.root / "run/ihp-server.pid"
+        if self.process is not None and self.process.poll() is None:
+            if pid_file.exists():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid_file.read_text()), signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        path = self.root / "var/log/ihp/ihp-server.log"
+        return path.read_text() if path.exists() else ""
+
+    def key(self, name: str) -> InMemoryKeyProvider:
+        text = (self.root / "etc/ihp" / name).read_text().strip()
+        return InMemoryKeyProvider(bytes.fromhex(text))
+
+    def login(self, key: InMemoryKeyProvider, *, age: int = 0, version: int = 1) -> int:
+        with HttpConnection(self.url, tls=self.ca) as conn:
+            exporter = conn.exporter_key()
+            assert exporter is not None
+            built = build_capsule_for_password(fetch_profile(conn), key, exporter, b"pw",
+                                               rtt_bucket=1, now=int(time.time()) - age,
+                                               version=version)
+            return send_capsule(conn, built.capsule).status
+
+    def until(self, predicate: object, what: str) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if predicate():  # type: ignore[operator]
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}:\n{self.log()}")
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[Deployment]:
+    deployed = Deployment(tmp_path)
+    deployed.run("install")
+    deployed.start()
+    try:
+        yield deployed
+    finally:
+        deployed.stop()
+
+
+def test_every_procedure_in_the_runbook_is_exercised_here() -> None:
+    exercised = {"install", "start", "smoke-test", "planned-rotation", "rotation-progress",
+                 "emergency-rotation", "drift-tuning", "version-rollout", "version-rollback",
+                 "nonce-reuse"}
+    assert set(runbook_blocks()) == exercised
+
+
+def test_install_start_and_smoke_test_pass_conformance_over_https(
+        deployment: Deployment) -> None:
+    out = deployment.run("smoke-test")
+    assert json.loads(out.splitlines()[0])["outcome"] == "accepted"
+    assert "IHP-HTTP" in out and "conforms" in out
+
+
+def test_planned_rotation_keeps_the_old_key_open_and_counts_it(deployment: Deployment) -> None:
+    old = deployment.key("master-1.hex")
+    deployment.run("planned-rotation")
+    new = deployment.key("master-2.hex")
+    deployment.until(lambda: deployment.login(new) == 200, "the new key after SIGHUP")
+    assert deployment.login(old) == 200
+    progress = deployment.run("rotation-progress")
+    assert "ihp_keyring_previous_key_success_total 1.0" in progress
+    assert "ihp_keyring_previous_keys_open 1.0" in progress
+
+
+def test_emergency_rotation_locks_out_every_previous_key(deployment: Deployment) -> None:
+    first = deployment.key("master-1.hex")
+    deployment.run("planned-rotation")
+    second = deployment.key("master-2.hex")
+    deployment.until(lambda: deployment.login(second) == 200, "the planned rotation")
+    deployment.run("emergency-rotation")
+    third = deployment.key("master-3.hex")
+    deployment.until(lambda: deployment.login(third) == 200, "the emergency rotation")
+    assert deployment.login(first) == 401
+    assert deployment.login(second) == 401
+    assert not (deployment.root / "etc/ihp/master-1.hex").exists()
+
+
+def test_drift_tuning_narrows_the_window_after_a_restart(deployment: Deployment) -> None:
+    key = deployment.key("master-1.hex")
+    assert deployment.login(key, age=200) == 200
+    out = deployment.run("drift-tuning")
+    assert '"max_timestamp_drift": 120' in out
+    assert "ihp_drift_seconds_count 1.0" in out
+    deployment.wait_stopped()
+    deployment.start()
+    assert deployment.login(key, age=200) == 401
+    assert deployment.login(key, age=100) == 200
+
+
+def test_version_rollout_then_rollback(deployment: Deployment) -> None:
+    key = deployment.key("master-1.hex")
+    assert deployment.login(key, version=2) == 401
+    deployment.run("version-rollout")
+    deployment.wait_stopped()
+    deployment.start()
+    assert deployment.login(key, version=2) == 200
+    deployment.run("version-rollback")
+    deployment.wait_stopped()
+    deployment.start()
+    assert deployment.login(key, version=2) == 401
+    assert deployment.login(key, version=1) == 200
+    assert '"telemetry":"VersionUnsupported"' in deployment.log()
+
+
+def test_nonce_reuse_response_finds_the_metric_and_the_peer(deployment: Deployment) -> None:
+    key = deployment.key("master-1.hex")
+    with HttpConnection(deployment.url, tls=deployment.ca) as conn:
+        exporter = conn.exporter_key()
+        assert exporter is not None
+        profile = fetch_profile(conn)
+        built = build_capsule_for_password(profile, key, exporter, b"pw", rtt_bucket=1)
+        assert send_capsule(conn, built.capsule).status == 200
+        assert send_capsule(conn, built.capsule).status == 401  # replay
+        # a broken client RNG: same nonce, other payload, same connection and context
+        from ihp_ref import (
+            CapsuleTimestamp,
+            IhpConfig,
+            PasswordMaterial,
+            encrypt_capsule,
+        )
+
+        capsule = built.capsule
+        other = encrypt_capsule(1, IhpConfig(), secrets.randbits(64), capsule.client_nonce,
+                                capsule.server_profile_id, capsule.network_context,
+                                profile.server_env_hash, built.session_key,
+                                PasswordMaterial(b"other"), CapsuleTimestamp(built.timestamp))
+        assert send_capsule(conn, other).status == 401
+    out = deployment.run("nonce-reuse")
+    assert 'ihp_decrypt_failure_total{code="NonceCollision"} 1.0' in out
+    assert 'ihp_decrypt_failure_total{code="NonceReuse"} 1.0' in out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert {line["telemetry"] for line in lines} == {"NonceReuse", "NonceCollision"}
+    assert all(line["peer"] == "127.0.0.1" for line in lines)
+    nonce_b64 = base64.b64encode(capsule.client_nonce.value).decode()
+    assert nonce_b64 not in deployment.log() and capsule.client_nonce.value.hex() not in out
