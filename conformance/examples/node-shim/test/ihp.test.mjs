@@ -15,7 +15,12 @@ import {
   roundHalfAwayFromZero,
 } from '../lib/ihp.mjs';
 import { parseJson } from '../lib/json.mjs';
-import { capsuleFromBinary, capsuleFromJson, capsuleToBinary, capsuleToJson } from '../lib/wire.mjs';
+import {
+  capsuleFromBinary,
+  capsuleFromJson,
+  capsuleToBinary,
+  capsuleToJson,
+} from '../lib/wire.mjs';
 
 const ascii = (s) => Buffer.from(s, 'ascii');
 const TLS_EXPORTER_KEY = ascii('tls exporter key material');
@@ -30,11 +35,16 @@ const CAPSULE_V1_HEX =
   '0163000000000000000707070707070707070707072a000000000000000778003300000000000000d7ed6dd895' +
   '9a649c2f6d6bb72e992975d4a9c1d216bcb46af76c9c6920171390710259e65f4abe6fc85875c33bf9c55704c763';
 
-function fixture({ masterKey, envHash, serverProfileId, nonceByte, rttBucket, password, timestamp, headerId }) {
+/** Spec §17: a fixture's inputs through the whole chain, K_master to capsule. */
+function fixture(inputs) {
+  const { masterKey, envHash, serverProfileId, nonceByte, rttBucket } = inputs;
+  const { password, timestamp, headerId } = inputs;
   const clientNonce = Buffer.alloc(12, nonceByte);
   const networkContext = { rttBucket, pathHint: 120 };
   const profileKey = deriveProfileKey(ascii(masterKey), envHash);
-  const sessionKey = deriveSessionKey(profileKey, TLS_EXPORTER_KEY, clientNonce, networkContext, serverProfileId);
+  const sessionKey = deriveSessionKey(
+    profileKey, TLS_EXPORTER_KEY, clientNonce, networkContext, serverProfileId,
+  );
   const capsule = encryptCapsule({
     version: 1, config: defaultConfig(), headerId, clientNonce, serverProfileId, networkContext,
     envHash, sessionKey, password: ascii(password), timestamp,
@@ -50,12 +60,17 @@ test('golden_capsule_v1.json is rebuilt from its spec §17 inputs and decrypts',
   });
   assert.equal(capsuleToJson(capsule), GOLDEN_JSON);
   const decoded = capsuleFromJson(GOLDEN_JSON);
-  const plain = decryptCapsule({ capsule: decoded, envHash, sessionKey, now: 1_700_000_123n, config: defaultConfig() });
+  const now = 1_700_000_123n;
+  const config = defaultConfig();
+  const plain = decryptCapsule({ capsule: decoded, envHash, sessionKey, now, config });
   assert.equal(plain.password.toString('ascii'), 'known-answer');
 });
 
 test('capsule_v1.hex is rebuilt from its spec §17 inputs (SEP hash included)', () => {
-  const sep = { cpu: 'cpu:fixture', nic: 'nic:fixture', os: 'os:fixture', build: 'build:fixture', tpmQuote: null };
+  const sep = {
+    cpu: 'cpu:fixture', nic: 'nic:fixture', os: 'os:fixture', build: 'build:fixture',
+    tpmQuote: null,
+  };
   const envHash = computeServerEnvHash(sep, defaultConfig());
   const { capsule } = fixture({
     masterKey: 'master key material for ihp pro!', envHash, serverProfileId: 42n, nonceByte: 7,
@@ -72,13 +87,16 @@ test('the JSON reader keeps 64-bit integers exact, where JSON.parse rounds them'
 });
 
 test('the JSON reader rejects duplicate keys at any depth, unlike JSON.parse', () => {
-  assert.throws(() => capsuleFromJson(GOLDEN_JSON.replace('{"version":1', '{"version":1,"version":1')));
-  assert.throws(() => capsuleFromJson(GOLDEN_JSON.replace('{"version":1', '{"x":{"a":1,"a":1},"version":1')));
+  const withPrefix = (prefix) => GOLDEN_JSON.replace('{"version":1', `{${prefix}"version":1`);
+  assert.throws(() => capsuleFromJson(withPrefix('"version":1,')), { code: 'Codec' });
+  assert.throws(() => capsuleFromJson(withPrefix('"x":{"a":1,"a":1},')), { code: 'Codec' });
+  assert.equal(capsuleFromJson(withPrefix('"x":{"a":1,"b":1},')).headerId, 44n);
 });
 
 test('nesting: 64 levels pass, 65 fail, a million neither recurse nor crash', () => {
   const nested = (depth) => '['.repeat(depth) + ']'.repeat(depth);
-  const withExtra = (depth) => GOLDEN_JSON.replace('{"version":1', `{"x":${nested(depth)},"version":1`);
+  const withExtra = (depth) =>
+    GOLDEN_JSON.replace('{"version":1', `{"x":${nested(depth)},"version":1`);
   assert.equal(capsuleFromJson(withExtra(63)).headerId, 44n); // 1 (the object) + 63 = 64
   assert.throws(() => capsuleFromJson(withExtra(64)), { code: 'Codec' });
   assert.throws(() => parseJson(nested(1_000_000), { maxDepth: 64 }));
@@ -87,7 +105,8 @@ test('nesting: 64 levels pass, 65 fail, a million neither recurse nor crash', ()
 
 test('integers only: fractions, exponents, booleans, strings and -1 are Codec; -0 is 0', () => {
   for (const bad of ['1.0', '1e0', 'true', '"1"', '-1', 'NaN', '256', '01']) {
-    assert.throws(() => capsuleFromJson(GOLDEN_JSON.replace('"version":1', `"version":${bad}`)), { code: 'Codec' });
+    const text = GOLDEN_JSON.replace('"version":1', `"version":${bad}`);
+    assert.throws(() => capsuleFromJson(text), { code: 'Codec' }, bad);
   }
   assert.equal(capsuleFromJson(GOLDEN_JSON.replace('"version":1', '"version":-0')).version, 0);
 });
@@ -101,7 +120,7 @@ test('binary form: a huge length prefix and trailing bytes are Codec', () => {
   assert.throws(() => capsuleFromBinary(data.subarray(0, data.length - 1)), { code: 'Codec' });
 });
 
-test('drift is exact: now − ts = 2^63 is stale, not wrapped around (spec §15 DriftOverflow)', () => {
+test('drift is exact: |now − ts| ≥ 2^63 is stale, never wrapped (§15 DriftOverflow)', () => {
   const envHash = Buffer.alloc(32, 0x42);
   const { capsule, sessionKey } = fixture({
     masterKey: 'IHP deterministic master keyseed', envHash, serverProfileId: 1n, nonceByte: 1,
@@ -123,7 +142,8 @@ test('RTT rounding is half away from zero, and 0.49999999999999994 rounds down',
 test('the shim answers pipelined requests in order and exits 0 when stdin closes', () => {
   const shim = fileURLToPath(new URL('../shim.mjs', import.meta.url));
   const lines = ['{"id":1,"op":"hello","args":{"protocol":"ihp-shim/1"}}', 'not json',
-    '{"id":2,"op":"nope","args":{}}', '{"id":3,"op":"config_validate","args":{"config":{"max_payload_bytes":0}}}'];
+    '{"id":2,"op":"nope","args":{}}',
+    '{"id":3,"op":"config_validate","args":{"config":{"max_payload_bytes":0}}}'];
   const done = spawnSync(process.execPath, [shim], { input: lines.join('\n') + '\n' });
   assert.equal(done.status, 0);
   const responses = done.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
