@@ -38,7 +38,7 @@ def _structure_problems(name: str, document: Mapping[str, Any]) -> list[str]:
 
 def _golden_problems(root: Path, schemas: SchemaSet) -> list[str]:
     """The §17 fixtures: the JSON form against its schema, the hex form's text shape."""
-    problems = []
+    problems: list[str] = []
     golden_json = root / GOLDEN_JSON_PATH
     try:
         document = json.loads(golden_json.read_text(encoding="utf-8"))

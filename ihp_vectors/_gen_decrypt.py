@@ -606,7 +606,8 @@ def _aead_cases(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
     rules = ("7.5.4",)
     out = []
     for tc, flags, comment, over in rows:
-        extra = ("2.open-short",) if tc in ("payload-15-bytes", "payload-empty") else ()
+        short = tc in ("payload-15-bytes", "payload-empty")
+        extra: tuple[str, ...] = ("2.open-short",) if short else ()
         extra += ("7.2.aad",) if "ModifiedAad" in flags else ()
         out.append(
             _case(

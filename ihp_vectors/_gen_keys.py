@@ -109,8 +109,8 @@ def _sep_cases() -> list[CaseSpec]:
         ),
     ]
     for field in ("cpu", "nic", "os", "build"):
-        at = _sep(**{field: "a" * _LIMIT})
-        over = _sep(**{field: "a" * (_LIMIT + 1)})
+        at = {**_sep(), field: "a" * _LIMIT}
+        over = {**_sep(), field: "a" * (_LIMIT + 1)}
         cases.append(
             _sep_case(
                 f"limit/{field}-at-limit", f"{field}: 4,096 ASCII bytes", ("Boundary",), ml, at
@@ -225,7 +225,7 @@ def _sep_cases() -> list[CaseSpec]:
                 + (", no quote" if quote is None else ", a quote"),
                 ("Pseudorandom",),
                 q,
-                _sep(*fields, quote=quote),
+                _sep(fields[0], fields[1], fields[2], fields[3], quote),
             )
         )
     return cases

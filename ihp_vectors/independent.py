@@ -167,13 +167,15 @@ def _plaintext(password: bytes, timestamp: int, header_id: int) -> bytes:
 
 
 def _to_binary(c: dict[str, Any]) -> bytes:
+    nonce: bytes = c["client_nonce"]
+    payload: bytes = c["payload"]
     return (
         struct.pack("<BQ", c["version"], c["header_id"])
-        + c["client_nonce"]
+        + nonce
         + struct.pack(
-            "<QBHQ", c["server_profile_id"], c["rtt_bucket"], c["path_hint"], len(c["payload"])
+            "<QBHQ", c["server_profile_id"], c["rtt_bucket"], c["path_hint"], len(payload)
         )
-        + c["payload"]
+        + payload
     )
 
 
@@ -350,7 +352,7 @@ class IndependentSession:
         if len(password) > _MAX_PAYLOAD_BYTES:
             raise IndependentError("Codec")
         env_hash = _bytes(args["env_hash"], 32, "Codec")
-        capsule = {
+        capsule: dict[str, Any] = {
             "version": _uint(args["version"], 8),
             "header_id": _uint(args["header_id"], 64),
             "client_nonce": nonce,
