@@ -34,7 +34,10 @@ def rtt_bucket_from_samples(samples_ms: Sequence[float]) -> int:
     for sample in samples_ms:  # left-to-right sum, as Rust's Iterator::sum (not math.fsum)
         if isinstance(sample, bool) or not isinstance(sample, int | float):
             raise TypeError("RTT samples must be numbers")
-        total += float(sample)
+        try:
+            total += float(sample)
+        except OverflowError:  # an int too large for a float: not a finite mean
+            raise IhpError(ErrorCode.CODEC) from None
     if not math.isfinite(total):
         raise IhpError(ErrorCode.CODEC)
     bucket = round_half_away_from_zero(total / len(samples_ms) / RTT_MS_PER_BUCKET)

@@ -74,8 +74,28 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _reject_non_integer(_: str) -> Any:
-    raise _Reject  # fractions, exponents, NaN, Infinity: not JSON integers
+class _NonInteger:
+    """What a JSON number with a fraction or an exponent, or an integer too long for
+    Python to convert, decodes to: legal in an unknown key's value (ignored), never an
+    integer field's value."""
+
+    __slots__ = ()
+
+
+_NON_INTEGER = _NonInteger()
+
+
+def _non_integer(_: str) -> _NonInteger:
+    return _NON_INTEGER
+
+
+def _integer_or_marker(digits: str) -> int | _NonInteger:
+    # a field holds at most a u64 (20 digits); longer ones only matter as "not in range"
+    return int(digits) if len(digits) <= 40 else _NON_INTEGER
+
+
+def _reject_constant(_: str) -> Any:
+    raise _Reject  # NaN, Infinity, -Infinity: not JSON at all
 
 
 def _load_json(document: str | bytes) -> Any:
@@ -101,13 +121,17 @@ def _load_json(document: str | bytes) -> Any:
     if _too_deep(text):
         raise _codec()
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_object_without_duplicates,
-            parse_float=_reject_non_integer,
-            parse_constant=_reject_non_integer,
-        )
-    except (_Reject, ValueError, RecursionError):  # ValueError: syntax, huge digit strings
+        return json.loads(text, object_pairs_hook=_object_without_duplicates,
+                          parse_float=_non_integer, parse_constant=_reject_constant)
+    except (_Reject, json.JSONDecodeError, RecursionError):
+        raise _codec() from None
+    except ValueError:  # an integer past Python's digit limit: valid JSON, decode it again
+        pass
+    try:
+        return json.loads(text, object_pairs_hook=_object_without_duplicates,
+                          parse_float=_non_integer, parse_constant=_reject_constant,
+                          parse_int=_integer_or_marker)
+    except (_Reject, ValueError, RecursionError):
         raise _codec() from None
 
 

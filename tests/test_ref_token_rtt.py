@@ -39,7 +39,7 @@ def test_round_half_away_from_zero_is_exact_near_one_half() -> None:
     assert ihp.round_half_away_from_zero(-2.5) == -3
 
 
-@pytest.mark.parametrize("samples", [[], [float("nan")], [float("inf")], [1e308, 1e308]])
+@pytest.mark.parametrize("samples", [[], [float("nan")], [float("inf")], [1e308, 1e308], [10**400]])
 def test_rtt_without_finite_samples_is_codec(samples: list[float]) -> None:
     with pytest.raises(IhpError) as info:
         ihp.rtt_bucket_from_samples(samples)

@@ -44,6 +44,11 @@ def test_json_accepts_whitespace_unknown_keys_and_any_key_order() -> None:
     assert ihp.capsule_from_json(json.dumps(shuffled, indent=4)) == CAPSULE
 
 
+@pytest.mark.parametrize("value", ["1.5", "1e3", "-0.0", "9" * 5000, "[1.5, {\"a\": 2e-3}]"])
+def test_json_ignores_any_json_number_inside_unknown_keys(value: str) -> None:
+    assert ihp.capsule_from_json(CANONICAL[:-1] + ',"unknown":' + value + "}") == CAPSULE
+
+
 def test_json_accepts_bytes_input() -> None:
     assert ihp.capsule_from_json(CANONICAL.encode()) == CAPSULE
 
