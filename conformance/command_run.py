@@ -31,9 +31,7 @@ def run_command(args: argparse.Namespace) -> int:
                          (args.html, "--html")):  # fmt: skip
         _check_writable(path, option)
     try:
-        expectations = (
-            load_expectations(args.expectations) if args.expectations else Expectations()
-        )
+        expectations = load_expectations(args.expectations) if args.expectations else Expectations()
     except ExpectationsError as exc:
         raise UsageError(str(exc)) from None
     impl = args.impl.strip()

@@ -12,6 +12,7 @@ business.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import queue
@@ -145,7 +146,6 @@ class ShimClient:
                 stderr=subprocess.PIPE,
                 env=None if env is None else {**os.environ, **env},
                 cwd=cwd,
-                bufsize=0,
             )
         except (OSError, ValueError) as exc:
             raise ShimStartError(f"cannot start {shlex.join(self.argv)}: {exc}") from None
@@ -167,9 +167,10 @@ class ShimClient:
         self._lines.put(_EOF)
 
     def _read_stderr(self) -> None:
-        assert self._proc.stderr is not None
+        stderr = self._proc.stderr
+        assert isinstance(stderr, io.BufferedReader)
         with contextlib.suppress(OSError, ValueError):
-            while chunk := self._proc.stderr.read(4096):
+            while chunk := stderr.read1(4096):  # whatever is there, without waiting for more
                 with self._stderr_lock:
                     self._stderr += chunk
                     if len(self._stderr) > _STDERR_CAP:

@@ -19,6 +19,7 @@ class KillResult:
     mutant: Mutant
     killed: bool
     first_failure: str  # the first case with an unexpected verdict ("" if none)
+    operation: str  # that case's operation
     verdict: str
     cases: int
     seconds: float
@@ -45,7 +46,8 @@ def kill(
         report = run_suite(_options(mutant, seed, cases, subprocess))
         bad = report.unexpected()
         out.append(KillResult(
-            mutant, bool(bad), bad[0].case_id if bad else "", str(bad[0].verdict) if bad else "",
+            mutant, bool(bad), bad[0].case_id if bad else "", bad[0].operation if bad else "",
+            str(bad[0].verdict) if bad else "",
             len(report.results), time.perf_counter() - started,
         ))  # fmt: skip
     return out
