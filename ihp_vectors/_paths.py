@@ -14,7 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _data_dir(name: str) -> Traversable:
-    packaged = files("ihp_vectors").joinpath("_data", name)
+    packaged = files("ihp_vectors").joinpath("_data").joinpath(name)
     if packaged.is_dir():
         return packaged
     return REPO_ROOT / name

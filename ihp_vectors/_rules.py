@@ -138,6 +138,7 @@ RULES: tuple[Rule, ...] = (
         "error code SerializationFailed",
         "serialising a well-typed capsule cannot fail: no input provokes it",
     ),
+    Rule("9.1.json", "§9.1", "the text MUST be one JSON object (malformed JSON → Codec)"),
     Rule("9.1.size", "§9.1", "JSON text at most 1 MiB"),
     Rule("9.1.depth", "§9.1", "nesting deeper than 64 levels rejected (Codec), never a crash"),
     Rule("9.1.required-keys", "§9.1", "every key present"),
