@@ -252,7 +252,7 @@ def create_app(settings: ServerSettings, env_hash: ServerEnvHash, *,
     metrics.set_gauge("ihp.server.test_mode", 1.0 if settings.test_mode else 0.0)
     app = Starlette(routes=_make_handlers(state))
     app.state.ihp = state
-    app.add_middleware(_CountResponses, metrics=metrics)  # type: ignore[arg-type]
+    app.add_middleware(_CountResponses, metrics=metrics)
     return app
 
 

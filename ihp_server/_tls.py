@@ -7,6 +7,7 @@ HTTPS front-end runs pyOpenSSL in memory-BIO mode over a plain asyncio connectio
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from OpenSSL import SSL
 
@@ -42,7 +43,7 @@ def server_context(cert_chain: str, private_key: str) -> SSL.Context:
     return context
 
 
-def _select_http11(connection: SSL.Connection, offered: list[bytes]) -> bytes:
+def _select_http11(connection: SSL.Connection, offered: list[bytes]) -> Any:
     return b"http/1.1" if b"http/1.1" in offered else SSL.NO_OVERLAPPING_PROTOCOLS
 
 

@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import h11
 from OpenSSL import SSL
+from starlette.types import ASGIApp, Message
 
 from ._app import TLS_EXPORTER_EXTENSION, ExporterKey
 from ._logging import log_event
@@ -23,8 +23,6 @@ from ._tls import AsyncTlsStream, server_context
 
 __all__ = ["HttpsServer", "run_https"]
 
-ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict[str, Any]]],
-                    Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
 _FRONT_END_BODY_CAP = 1024 * 1024  # the app answers 413 above 256 KiB; this bounds memory
 
 
@@ -159,14 +157,14 @@ class HttpsServer:
         delivered = False
         response: dict[str, Any] = {"status": 500, "headers": [], "body": []}
 
-        async def receive() -> dict[str, Any]:
+        async def receive() -> Message:
             nonlocal delivered
             if not delivered:
                 delivered = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return {"type": "http.disconnect"}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
                 response["headers"] = list(message.get("headers", []))
