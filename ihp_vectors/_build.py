@@ -36,6 +36,15 @@ SCHEMA_VERSION = "1.0"
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
+_PROVENANCE = (
+    "Provenance: inputs from fixed seeds (SHA-256 counter mode) and the spec §17 fixtures; "
+    "outcomes from the reference ihp_ref through its in-process shim "
+    "(ihp_ref.shim.ShimSession). Every invalid case's error is declared by the generator "
+    "from the spec rule it tests and generation fails if the reference disagrees. Every case "
+    "is re-derived in the tests by ihp_vectors.independent (PyCryptodome, blake3, own "
+    "encodings).",
+)
+
 
 class GenerationError(RuntimeError):
     """A case cannot be generated: the reference disagrees with the spec, or a spec is wrong."""
@@ -170,7 +179,7 @@ def build_file(spec: FileSpec, handle: Handler) -> dict[str, Any]:
         "operation": spec.operation,
         "profile": spec.profile,
         "numberOfTests": count,
-        "header": list(spec.header),
+        "header": [*spec.header, *_PROVENANCE],
         "notes": note_table(flags),
         "testGroups": groups,
     }

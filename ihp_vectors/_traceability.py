@@ -48,5 +48,6 @@ def render_traceability(documents: Mapping[str, Mapping[str, Any]]) -> str:
             where = "**UNCOVERED**"
         else:
             where = f"{len(ids)}: " + ", ".join(f"`{case_id}`" for case_id in ids)
-        lines.append(f"| `{rule.rule_id}` | {rule.section} | {rule.text} | {where} |")
+        text = rule.text.replace("|", "\\|")  # a literal pipe would split the table cell
+        lines.append(f"| `{rule.rule_id}` | {rule.section} | {text} | {where} |")
     return "\n".join(lines) + "\n"

@@ -52,6 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="checkout holding vectors/, schemas/ and docs/ (default: this one)",
     )
     options = parser.parse_args(argv)
+    if not (options.root / "vectors").is_dir() or not (options.root / "schemas").is_dir():
+        # an installed wheel ships the files read-only under ihp_vectors/_data: generating
+        # and checking are a maintainer's work on a checkout
+        print(
+            f"ihp-vectors {options.command}: error: {options.root} is not a checkout "
+            "(no vectors/ and schemas/ folders); pass --root",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if options.command == "generate":
             return _generate(options.root)
