@@ -18,7 +18,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -179,6 +179,9 @@ def _make_handlers(state: _State) -> list[Route]:
             log_event("request_rejected", logging.INFO, peer=_peer(request),
                       status=reject.status, reason=reject.reason)
             return _error_json(reject.status, reject.reason)
+        except ClientDisconnect:  # the peer left mid-body: nobody to answer
+            log_event("client_disconnected", logging.INFO, peer=_peer(request))
+            return Response(status_code=400)
         except Exception:  # a bug: fail closed, never a 5xx or a traceback to the peer
             log_event("internal_error", logging.ERROR, peer=_peer(request), exc_info=True)
             state.metrics.increment("ihp.http.internal_errors", {"endpoint": "auth"})

@@ -20,6 +20,7 @@ __all__ = [
     "TEST_MASTER_KEY_HEX",
     "TEST_SEP",
     "ManualClock",
+    "asgi_test_client",
     "env_hash_for_tests",
     "https_server",
     "plain_server",
@@ -101,6 +102,16 @@ def env_hash_for_tests() -> Any:
     from ihp_ref import ServerEnvironmentProfile, compute_server_env_hash
 
     return compute_server_env_hash(ServerEnvironmentProfile(*TEST_SEP))
+
+
+def asgi_test_client(app: Any) -> Any:
+    """Starlette's in-process `TestClient` (its httpx deprecation notice silenced)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # StarletteDeprecationWarning: httpx → httpx2
+        from starlette.testclient import TestClient
+    return TestClient(app, raise_server_exceptions=False)
 
 
 class ManualClock:

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from ihp_client import ServerProfile, build_capsule_for_password, parse_profile
 from ihp_ref import (
@@ -22,6 +21,7 @@ from ihp_server.testing import (
     TEST_EXPORTER_HEX,
     TEST_MASTER_KEY_HEX,
     ManualClock,
+    asgi_test_client,
     env_hash_for_tests,
     settings_for_tests,
 )
@@ -31,19 +31,19 @@ EXPORTER = bytes.fromhex(TEST_EXPORTER_HEX)
 NOW = 1_800_000_000
 
 
-def make_client(clock: ManualClock | None = None, **flags: Any) -> tuple[TestClient,
+def make_client(clock: ManualClock | None = None, **flags: Any) -> tuple[Any,
                                                                          PrometheusMetricsSink]:
     metrics = PrometheusMetricsSink()
     app = create_app(settings_for_tests(**flags), env_hash_for_tests(), metrics=metrics,
                      clock=clock or ManualClock(NOW))
-    return TestClient(app, raise_server_exceptions=False), metrics
+    return asgi_test_client(app), metrics
 
 
-def profile_of(client: TestClient) -> ServerProfile:
+def profile_of(client: Any) -> ServerProfile:
     return parse_profile(client.get("/ihp/profile").content)
 
 
-def form(client: TestClient, *, master: Any = MASTER, exporter: bytes = EXPORTER,
+def form(client: Any, *, master: Any = MASTER, exporter: bytes = EXPORTER,
          password: bytes = b"correct horse", now: int = NOW, **kwargs: Any,
          ) -> tuple[dict[str, Any], Any]:
     built = build_capsule_for_password(profile_of(client), master, exporter, password,

@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from starlette.testclient import TestClient
-
 from ihp_client import build_capsule_for_password, parse_profile
 from ihp_ref import InMemoryKeyProvider, capsule_to_http
 from ihp_server import PrometheusMetricsSink, create_app
 from ihp_server.testing import (
     TEST_EXPORTER_HEX,
     ManualClock,
+    asgi_test_client,
     env_hash_for_tests,
     settings_for_tests,
 )
@@ -33,14 +32,14 @@ def ring_file(tmp_path: Path, closes_at: int) -> Path:
     return path
 
 
-def client_for(path: Path, clock: ManualClock) -> tuple[TestClient, PrometheusMetricsSink]:
+def client_for(path: Path, clock: ManualClock) -> tuple[Any, PrometheusMetricsSink]:
     metrics = PrometheusMetricsSink()
     settings = settings_for_tests(master_key_hex=None, keyring=str(path))
     app = create_app(settings, env_hash_for_tests(), metrics=metrics, clock=clock)
-    return TestClient(app), metrics
+    return asgi_test_client(app), metrics
 
 
-def post(client: TestClient, key: bytes, now: int, **kwargs: Any) -> int:
+def post(client: Any, key: bytes, now: int, **kwargs: Any) -> int:
     profile = parse_profile(client.get("/ihp/profile").content)
     built = build_capsule_for_password(profile, InMemoryKeyProvider(key), EXPORTER, b"pw",
                                        rtt_bucket=1, now=now, **kwargs)

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
 from ihp_client import AuthResult, build_capsule_for_password, parse_profile
 from ihp_ref import InMemoryKeyProvider, capsule_to_http
@@ -21,6 +20,7 @@ from ihp_server._logging import LOGGER_NAME, JsonFormatter
 from ihp_server.testing import (
     TEST_EXPORTER_HEX,
     TEST_MASTER_KEY_HEX,
+    asgi_test_client,
     env_hash_for_tests,
     settings_for_tests,
 )
@@ -49,7 +49,7 @@ def log_text() -> Iterator[io.StringIO]:
         logger.setLevel(old_level)
 
 
-def exercise(client: TestClient) -> list[bytes]:
+def exercise(client: Any) -> list[bytes]:
     """A valid login, a replay, a tamper, a malformed body; returns the secrets used."""
     profile = parse_profile(client.get("/ihp/profile").content)
     master = InMemoryKeyProvider(bytes.fromhex(TEST_MASTER_KEY_HEX))
@@ -69,7 +69,7 @@ def exercise(client: TestClient) -> list[bytes]:
 
 def test_logs_and_metrics_carry_no_secret_material(log_text: io.StringIO) -> None:
     metrics = PrometheusMetricsSink()
-    client = TestClient(create_app(settings_for_tests(), env_hash_for_tests(), metrics=metrics))
+    client = asgi_test_client(create_app(settings_for_tests(), env_hash_for_tests(), metrics=metrics))
     secrets = exercise(client)
     logs = log_text.getvalue()
     assert '"event":"auth_ok"' in logs and '"event":"auth_rejected"' in logs  # it did log
