@@ -41,5 +41,11 @@ node-shim: $(STAMP)
 	cd conformance/examples/node-shim && npm ci --no-audit --no-fund
 	$(BIN)/ihp-conformance run --no-progress --impl "node conformance/examples/node-shim/shim.mjs" --profile IHP-Core,IHP-Wire
 
+# Bounded loopback load test of ihp-server (issue 6 figures), plain-HTTP and HTTPS modes.
+.PHONY: bench-server
+bench-server: $(STAMP)
+	$(BIN)/python benchmarks/bench_server.py --requests 5000 --concurrency 32
+	$(BIN)/python benchmarks/bench_server.py --requests 5000 --concurrency 32 --mode https
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
