@@ -131,6 +131,7 @@ def _from_json_valid(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
     unknown: tuple[tuple[str, Any], ...] = (
         ("string", "ignored"),
         ("number", 12345),
+        ("fraction", 1.5),
         ("null", None),
         ("bool", True),
         ("array", [1, [2, [3]]]),
@@ -168,6 +169,23 @@ def _from_json_valid(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
         )
     nested = json.loads(json.dumps(base))
     nested["network_context"]["x_unknown"] = [0]
+    raw_numbers = (
+        ("exponent", "1e400", "an exponent too large for a double"),
+        ("negative-exponent", "-2.5E-3", "a fraction with a negative exponent"),
+        ("integer-5000-digits", "9" * 5000, "an integer of 5,000 digits"),
+        ("u64-max-plus-1", str(U64_MAX + 1), "an integer outside u64"),
+    )
+    for tc, raw, comment in raw_numbers:
+        cases.append(
+            _from_json_case(
+                f"unknown-key/{tc}",
+                f"an unknown key holding {comment}: ignored, not an integer field",
+                ("JsonUnknownKey",),
+                ("9.1.unknown-keys",),
+                _raw({**base, "x_unknown": 0}, ("x_unknown",), raw),
+                None,
+            )
+        )
     cases.append(
         _from_json_case(
             "unknown-key/in-network-context",

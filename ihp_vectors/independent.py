@@ -247,7 +247,20 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _reject(_: str) -> Any:
-    raise IndependentError("Codec")
+    raise IndependentError("Codec")  # NaN, Infinity: not JSON at all
+
+
+class _NotAnInteger:
+    """A JSON number that no known field accepts: a fraction, an exponent, or more digits
+    than any u64 has. Inside an unknown key it is ignored like any other value (spec §9.1)."""
+
+
+def _number(text: str) -> Any:
+    return _NotAnInteger()
+
+
+def _integer(text: str) -> Any:
+    return int(text) if len(text) <= 21 else _NotAnInteger()  # u64 has at most 20 digits
 
 
 def _json_int(value: Any, bits: int) -> int:
@@ -267,7 +280,11 @@ def _from_json(text: str) -> dict[str, Any]:
         raise IndependentError("Codec")
     try:
         doc = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_float=_reject, parse_constant=_reject
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_number,
+            parse_int=_integer,
+            parse_constant=_reject,
         )
     except (ValueError, RecursionError):
         raise IndependentError("Codec") from None
