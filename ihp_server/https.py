@@ -90,7 +90,7 @@ class HttpsServer:
             peer = writer.get_extra_info("peername")
             try:
                 await self._serve_http(stream, exporter, peer)
-            except (TimeoutError, ConnectionError, SSL.Error, OSError):
+            except (TimeoutError, ConnectionError, SSL.Error, OSError, h11.ProtocolError):
                 pass
             finally:
                 await stream.close()
@@ -112,6 +112,8 @@ class HttpsServer:
                                    b'{"status":"error","reason":"body_too_large"}')
                 return
             status, headers, payload = await self._call_app(event, body, exporter, peer)
+            if event.method == b"HEAD":  # h11 refuses a body on a HEAD response
+                payload = b""
             await self._respond(conn, stream, status, headers, payload)
             if h11.MUST_CLOSE in (conn.our_state, conn.their_state):
                 return

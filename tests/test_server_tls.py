@@ -49,6 +49,9 @@ def test_client_and_server_export_the_same_key_per_connection(cert: ThrowawayCer
                 second = conn.request("POST", "/x", b"abc").body.decode().split()  # keep-alive
                 assert first[:2] == second[:2] == [hashlib.sha256(mine).hexdigest(), "32"]
                 assert second[2] == "3"
+                head = conn.request("HEAD", "/")  # no body on the wire, connection stays usable
+                assert (head.status, head.body) == (200, b"")
+                assert conn.request("GET", "/").body.decode().split()[:1] == first[:1]
                 seen.append(mine)
         assert seen[0] != seen[1]
 
