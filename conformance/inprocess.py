@@ -66,7 +66,9 @@ class InProcessClient:
     def call(self, op: str, args: Mapping[str, Any]) -> dict[str, Any]:
         return self.call_many([(op, args)])[0]
 
-    def call_many(self, requests: Sequence[Request]) -> list[dict[str, Any]]:
+    def call_many(
+        self, requests: Sequence[Request], on_response: Callable[[], None] | None = None
+    ) -> list[dict[str, Any]]:
         if self._session is None:
             raise ShimCrashed("dispatcher is not running", stderr=self._stderr)
         out: list[dict[str, Any]] = []
@@ -77,6 +79,8 @@ class InProcessClient:
             try:
                 raw = self._session.handle(request)
                 out.append(validate_response(json.loads(json.dumps(raw)), rid))
+                if on_response is not None:
+                    on_response()
             except ShimError as exc:
                 self._session = None
                 exc.completed, exc.stderr = out, self._stderr

@@ -40,7 +40,7 @@ __all__ = [
     "start_implementation",
 ]
 
-_BATCH_REQUESTS = 256
+_BATCH_REQUESTS = 2048  # large: the shim never waits for the runner between batches
 _MAX_RESTARTS = 25
 _STDERR_TAIL = 2000
 _SHIM_PROFILES = tuple(p for p in PROFILES if p != "IHP-HTTP")
@@ -50,7 +50,9 @@ class Client(Protocol):
     """What the runner needs from `ShimClient` / `InProcessClient`."""
 
     def hello(self) -> dict[str, Any]: ...
-    def call_many(self, requests: Sequence[Request]) -> list[dict[str, Any]]: ...
+    def call_many(
+        self, requests: Sequence[Request], on_response: Callable[[], None] | None = None
+    ) -> list[dict[str, Any]]: ...
     def close(self) -> int | None: ...
     def stderr_text(self) -> str: ...
 
@@ -156,7 +158,8 @@ class _Shared:
             self.results[index] = result
             if self.fail_fast and result.unexpected:
                 self.stop = True
-        self.progress.advance(1, failed=int(result.unexpected))
+        if result.unexpected:
+            self.progress.advance(0, failed=1)
 
 
 class _Worker:
@@ -220,7 +223,7 @@ class _Worker:
             reqs = [(shared.cases[i].operation, shared.requests[i][s]) for i, s in flat]
             started = time.perf_counter()
             try:
-                responses = self.client.call_many(reqs)
+                responses = self.client.call_many(reqs, shared.progress.advance)
                 failure: ShimError | None = None
             except ShimError as exc:
                 responses, failure = exc.completed, exc
@@ -284,25 +287,37 @@ def _batches(cases: Sequence[Case], indices: Sequence[int]) -> list[list[int]]:
 # ---------------------------------------------------------------- the run
 
 
-def start_implementation(factory: Callable[[], Client]) -> tuple[Client, dict[str, Any]]:
+def _launch(factory: Callable[[], Client]) -> Client:
     try:
-        client = factory()
-        return client, client.hello()
+        return factory()
     except ShimError as exc:
-        tail = exc.stderr.strip()[-_STDERR_TAIL:]
-        raise ImplementationError(str(exc) + (f"\nstderr:\n{tail}" if tail else "")) from None
+        raise ImplementationError(str(exc)) from None
     except OSError as exc:
         raise ImplementationError(f"cannot start the implementation: {exc}") from None
 
 
-def _select(
-    options: RunOptions, supported: set[str], oracle: Oracle, seed: int
-) -> tuple[list[Case], list[str]]:
+def _greet(client: Client) -> dict[str, Any]:
+    try:
+        return client.hello()
+    except ShimError as exc:
+        client.close()
+        tail = exc.stderr.strip()[-_STDERR_TAIL:]
+        raise ImplementationError(str(exc) + (f"\nstderr:\n{tail}" if tail else "")) from None
+
+
+def start_implementation(factory: Callable[[], Client]) -> tuple[Client, dict[str, Any]]:
+    """Start the implementation and say hello; `ImplementationError` if it cannot."""
+    client = _launch(factory)
+    return client, _greet(client)
+
+
+def _select(options: RunOptions, oracle: Oracle, seed: int) -> tuple[list[Case], list[str]]:
+    """The vector and generated cases of the selected profiles."""
     profiles = set(options.profiles or _SHIM_PROFILES)
     cases, notes = load_vector_cases() if options.vectors else ([], [])
     ops = {op for op, p in OPERATION_PROFILES.items() if p in profiles or (
         op == "decrypt_capsule" and "IHP-Replay" in profiles)}  # fmt: skip
-    generated = generate_cases(seed, options.cases, ops & supported, oracle)
+    generated = generate_cases(seed, options.cases, ops, oracle)
     selected = [c for c in [*cases, *generated] if c.profile in profiles]
     return selected, notes
 
@@ -313,10 +328,13 @@ def run_suite(options: RunOptions) -> RunReport:
     t0 = time.perf_counter()
     seed = options.seed if options.seed is not None else secrets.randbelow(2**32)
     factory = client_factory_for(options)
-    first_client, hello = start_implementation(factory)
-    supported = {op for op in hello.get("ops", []) if isinstance(op, str)}
+    first_client = _launch(factory)  # it starts up while the cases are generated
     oracle = Oracle()
-    cases, notes = _select(options, supported, oracle, seed)
+    cases, notes = _select(options, oracle, seed)
+    hello = _greet(first_client)
+    supported = {op for op in hello.get("ops", []) if isinstance(op, str)}
+    # generated cases exist only for supported operations; vector cases say "not applicable"
+    cases = [c for c in cases if c.origin != "generated" or c.operation in supported]
     unmatched = options.expectations.unmatched(c.case_id for c in cases)
     in_scope = {c.operation for c in cases} & supported
     first = sanity_case(in_scope, oracle, "first") or sanity_case(supported, oracle, "first")
@@ -340,7 +358,8 @@ def run_suite(options: RunOptions) -> RunReport:
             runnable.append(index)
 
     sanity_last = [runnable.pop()] if last is not None and runnable else []
-    progress = Progress(len(runnable) + len(sanity_last), enabled=options.progress)
+    steps = sum(len(ordered[i].steps) for i in runnable) + len(sanity_last)
+    progress = Progress(steps, enabled=options.progress)
     shared = _Shared(
         batches=_batches(ordered, runnable), cases=ordered, requests=requests,
         expectations=options.expectations, fail_fast=options.fail_fast, progress=progress,

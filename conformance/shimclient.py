@@ -20,7 +20,7 @@ import shlex
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -225,10 +225,13 @@ class ShimClient:
         """One request; return its response object."""
         return self.call_many([(op, args)])[0]
 
-    def call_many(self, requests: Sequence[Request]) -> list[dict[str, Any]]:
+    def call_many(
+        self, requests: Sequence[Request], on_response: Callable[[], None] | None = None
+    ) -> list[dict[str, Any]]:
         """Pipeline `requests`; return their response objects in order.
 
-        Raises a `ShimError` (with `.completed`) at the first protocol deviation.
+        `on_response` is called as each response arrives (progress bars). Raises a
+        `ShimError` (with `.completed`) at the first protocol deviation.
         """
         if self._dead is not None:
             raise ShimCrashed(f"shim is not running ({self._dead})", stderr=self.stderr_text())
@@ -245,6 +248,8 @@ class ShimClient:
         for i in range(len(pairs)):
             try:
                 responses.append(self._receive(first + i))
+                if on_response is not None:
+                    on_response()
             except ShimError as exc:
                 exc.completed = responses
                 exc.stderr = self.stderr_text()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conformance.cases import Case, Step
 from conformance.expectations import Expectation, Expectations
 from conformance.generate import generate_cases
@@ -19,9 +21,9 @@ from ihp_ref.shim import ShimSession
 def _options(factory: Any = None, **kw: Any) -> RunOptions:
     kw.setdefault("seed", 9)
     kw.setdefault("cases", 12)
+    kw.setdefault("progress", False)
     return RunOptions(
         impl="test",
-        progress=False,
         client_factory=factory or (lambda: InProcessClient(ShimSession)),
         **kw,
     )
@@ -141,9 +143,18 @@ def test_jobs_give_the_same_verdicts_as_one_worker() -> None:
 
 
 def test_a_case_object_needs_exactly_one_outcome() -> None:
-    import pytest
-
     with pytest.raises(ValueError):
         Step({}, expected={"a": 1}, error="Codec")
     with pytest.raises(ValueError):
         Case("x", "op", "IHP-Core", ())
+
+
+def test_progress_bar_is_drawn_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    run_suite(_options(progress=True, cases=2))
+    err = capsys.readouterr().err
+    assert "\r[" in err and "unexpected: 0" in err
+
+
+def test_no_progress_bar_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    run_suite(_options(progress=None, cases=2))
+    assert "\r[" not in capsys.readouterr().err
