@@ -39,9 +39,9 @@ def load_file(entry: Traversable) -> dict[str, Any]:
     return document
 
 
-def _step(raw: Mapping[str, Any], group_args: Mapping[str, Any]) -> VectorStep:
+def _step(raw: Mapping[str, Any], shared_args: Mapping[str, Any]) -> VectorStep:
     return VectorStep(
-        args={**group_args, **raw.get("args", {})},
+        args={**shared_args, **raw.get("args", {})},
         expected=raw.get("expected"),
         error=raw.get("error"),
     )
@@ -57,6 +57,7 @@ def _cases_of(name: str, document: Mapping[str, Any]) -> Iterator[VectorCase]:
         for raw in group.get("tests", []):
             try:
                 steps = raw.get("steps")
+                case_args = {**group_args, **raw.get("args", {})}
                 yield VectorCase(
                     tc_id=raw["tcId"],
                     file=name,
@@ -65,10 +66,10 @@ def _cases_of(name: str, document: Mapping[str, Any]) -> Iterator[VectorCase]:
                     comment=raw.get("comment", ""),
                     flags=tuple(raw.get("flags", ())),
                     result=raw["result"],
-                    args={**group_args, **raw.get("args", {})},
+                    args=case_args,
                     expected=raw.get("expected"),
                     error=raw.get("error"),
-                    steps=None if steps is None else tuple(_step(s, group_args) for s in steps),
+                    steps=None if steps is None else tuple(_step(s, case_args) for s in steps),
                     rules=tuple(raw.get("rules", ())),
                     source=source_text,
                 )
