@@ -35,6 +35,8 @@ def _best(fn: Callable[[], object], repeat: int) -> float:
 
 def _generate_into_scratch() -> None:
     root = Path(tempfile.mkdtemp(prefix="bench-vectors-"))
+    for folder in ("vectors", "schemas"):
+        (root / folder).mkdir()  # an empty checkout: every file is written
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             status = cli.main(["generate", "--root", str(root)])
