@@ -105,7 +105,7 @@ def _parse_json(body: bytes) -> Any:
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise _Reject(400, "bad_content_length")
         if int(declared) > MAX_BODY_BYTES:
             raise _Reject(413, "body_too_large")
