@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from starlette.responses import Response
 
-from conformance.http_suite import HttpSuiteOptions, main, run_http_suite
+from conformance.cli import main as conformance_main
+from conformance.http_suite import HttpSuiteOptions, run_http_suite
 from conformance.model import RunReport, Verdict
 from ihp_client import TlsOptions
 from ihp_ref import InMemoryKeyProvider
@@ -47,12 +48,15 @@ def test_reference_server_passes_in_plain_http_test_mode(plain_url: str, tmp_pat
                                                          capsys: pytest.CaptureFixture[str],
                                                          ) -> None:
     report_path = tmp_path / "report.json"
-    status = main(["--base-url", plain_url, "--master-key-hex", TEST_MASTER_KEY_HEX,
+    status = conformance_main(["http", "--base-url", plain_url, "--master-key-hex", TEST_MASTER_KEY_HEX,
                    "--tls-exporter-hex", TEST_EXPORTER_HEX, "--burst", "16",
-                   "--report-json", str(report_path), "--junit", str(tmp_path / "j.xml")])
+                   "--report-json", str(report_path), "--junit", str(tmp_path / "j.xml"),
+                   "--html", str(tmp_path / "r.html")])
     assert status == 0, capsys.readouterr().out
     report = json.loads(report_path.read_text())
     assert json.dumps(report).count('"PASS"') >= 60
+    assert "IHP-HTTP" in (tmp_path / "r.html").read_text()
+    assert "http/replay/same-capsule" in (tmp_path / "j.xml").read_text()
 
 
 def test_reference_server_passes_over_https_with_a_throwaway_certificate(
