@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ihp_ref import IhpConfig, KeyRing
+from ihp_ref import DEFAULT_REPLAY_CAPACITY, IhpConfig, KeyRing
 
 from ._keysource import KeySource, KeySourceError
 
@@ -24,8 +24,6 @@ __all__ = [
     "load_settings",
     "settings_from_mapping",
 ]
-
-DEFAULT_REPLAY_CAPACITY = 1_000_000
 
 
 class SettingsError(ValueError):
