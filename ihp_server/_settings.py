@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,6 +224,3 @@ def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = 
             raise SettingsError(f"config file {path}: {exc}") from None
     return settings_from_mapping(_layered(flags, environ, doc), environ)
 
-
-def flag_names() -> Sequence[str]:
-    return [s.flag for s in SETTINGS]
