@@ -69,6 +69,12 @@ class Outcome:
     latency_s: float
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to cost the server alone."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -248,8 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as workdir:
         process, url, tls = start_server(args.mode, Path(workdir))
         try:
+            cpu_before = cpu_seconds(process.pid)
             auth_outcomes, auth_elapsed = phase(url, tls, args.mode, args.requests // 2,
                                                 args.concurrency, ["valid"])
+            # includes the handshakes and warm-up requests of the phase: an upper bound
+            server_cpu = cpu_seconds(process.pid) - cpu_before
             mixed_outcomes, mixed_elapsed = phase(url, tls, args.mode, args.requests,
                                                   args.concurrency, MIX)
             missing = metric_names_present(url, tls)
@@ -264,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         "auth_only": auth, "mixed": mixed,
         "bare_derive_decrypt_per_second": round(bare, 1),
         "server_auth_to_bare_ratio": round(auth["requests_per_second"] / bare, 4),
+        "server_cpu_ms_per_auth": round(server_cpu / len(auth_outcomes) * 1000, 3),
+        "bare_share_of_server_cpu": round(len(auth_outcomes) / bare / server_cpu, 4)
+        if server_cpu else None,
         "metrics_missing_after_load": missing,
     }
     print(json.dumps(figures, indent=2))
