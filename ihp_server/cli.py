@@ -129,20 +129,36 @@ def _serve(argv: Sequence[str]) -> int:
         Path(args.pid_file).write_text(f"{os.getpid()}\n")
     log_event("starting", **{k: v for k, v in _effective(settings, env_hash).items()
                              if k != "key_sources"})
-    if settings.test_mode:
-        sys.stderr.write(_TEST_MODE_BANNER)
-        log_event("test_mode", logging.WARNING,
-                  detail="plain HTTP with a fixed TLS exporter key: not for production")
-        import uvicorn
+    return _run_test_mode(app, settings) if settings.test_mode else _run_https(app, settings)
 
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
-                    access_log=False, server_header=False, lifespan="off")
-        return 0
+
+def _run_test_mode(app: Any, settings: ServerSettings) -> int:
+    import uvicorn
+
+    sys.stderr.write(_TEST_MODE_BANNER)
+    log_event("test_mode", logging.WARNING,
+              detail="plain HTTP with a fixed TLS exporter key: not for production")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
+                access_log=False, server_header=False, lifespan="off")
+    return 0
+
+
+def _run_https(app: Any, settings: ServerSettings) -> int:
+    from OpenSSL import SSL
+
+    from ._tls import server_context
     from .https import run_https
 
     assert settings.tls_cert and settings.tls_key
-    run_https(app, host=settings.host, port=settings.port, cert=settings.tls_cert,
-              key=settings.tls_key)
+    try:
+        server_context(settings.tls_cert, settings.tls_key)  # fail now, with a clear message
+        run_https(app, host=settings.host, port=settings.port, cert=settings.tls_cert,
+                  key=settings.tls_key)
+    except (SSL.Error, OSError) as exc:
+        log_event("cannot_serve", logging.ERROR, error=exc.__class__.__name__)
+        print(f"ihp-server: cannot serve HTTPS: {exc.__class__.__name__}: {exc}",
+              file=sys.stderr)
+        return 2
     return 0
 
 

@@ -116,3 +116,12 @@ def test_keygen_writes_a_private_hex_key_once_and_check_config_shows_only_its_id
     assert shown["server_profile_id"] == "9" and shown["mode"] == "test-plain-http"
     assert len(shown["current_key_id"]) == 16
     assert key.read_text().strip() not in json.dumps(shown)
+
+
+def test_an_unreadable_certificate_is_a_clean_exit_2(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    status = server_main(["--server-profile-id", "1", "--master-key-hex", TEST_MASTER_KEY_HEX,
+                          "--tls-cert", str(tmp_path / "missing.pem"),
+                          "--tls-key", str(tmp_path / "missing.key"), "--port", "0"])
+    assert status == 2
+    assert "cannot serve HTTPS" in capsys.readouterr().err
