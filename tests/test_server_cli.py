@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -120,8 +121,17 @@ def test_keygen_writes_a_private_hex_key_once_and_check_config_shows_only_its_id
 
 def test_an_unreadable_certificate_is_a_clean_exit_2(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    status = server_main(["--server-profile-id", "1", "--master-key-hex", TEST_MASTER_KEY_HEX,
-                          "--tls-cert", str(tmp_path / "missing.pem"),
-                          "--tls-key", str(tmp_path / "missing.key"), "--port", "0"])
+    logger = logging.getLogger("ihp_server")
+    saved = (list(logger.handlers), logger.propagate, logger.level)
+    try:
+        status = _serve_with_bad_certificate(tmp_path)
+    finally:  # _serve configured process-wide logging: put it back for the other tests
+        logger.handlers[:], logger.propagate, logger.level = saved[0], saved[1], saved[2]
     assert status == 2
     assert "cannot serve HTTPS" in capsys.readouterr().err
+
+
+def _serve_with_bad_certificate(tmp_path: Path) -> int:
+    return server_main(["--server-profile-id", "1", "--master-key-hex", TEST_MASTER_KEY_HEX,
+                        "--tls-cert", str(tmp_path / "missing.pem"),
+                       "--tls-key", str(tmp_path / "missing.key"), "--port", "0"])
