@@ -126,7 +126,8 @@ def test_an_unreadable_certificate_is_a_clean_exit_2(tmp_path: Path,
     try:
         status = _serve_with_bad_certificate(tmp_path)
     finally:  # _serve configured process-wide logging: put it back for the other tests
-        logger.handlers[:], logger.propagate, logger.level = saved[0], saved[1], saved[2]
+        logger.handlers[:], logger.propagate = saved[0], saved[1]
+        logger.setLevel(saved[2])
     assert status == 2
     assert "cannot serve HTTPS" in capsys.readouterr().err
 
@@ -134,4 +135,4 @@ def test_an_unreadable_certificate_is_a_clean_exit_2(tmp_path: Path,
 def _serve_with_bad_certificate(tmp_path: Path) -> int:
     return server_main(["--server-profile-id", "1", "--master-key-hex", TEST_MASTER_KEY_HEX,
                         "--tls-cert", str(tmp_path / "missing.pem"),
-                       "--tls-key", str(tmp_path / "missing.key"), "--port", "0"])
+                        "--tls-key", str(tmp_path / "missing.key"), "--port", "0"])
