@@ -149,7 +149,7 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
 def test_every_procedure_in_the_runbook_is_exercised_here() -> None:
     exercised = {"install", "start", "smoke-test", "planned-rotation", "rotation-progress",
                  "emergency-rotation", "drift-tuning", "version-rollout", "version-rollback",
-                 "nonce-reuse"}
+                 "nonce-reuse", "decrypt-failures"}
     assert set(runbook_blocks()) == exercised
 
 
@@ -242,3 +242,15 @@ def test_nonce_reuse_response_finds_the_metric_and_the_peer(deployment: Deployme
     assert all(line["peer"] == "127.0.0.1" for line in lines)
     nonce_b64 = base64.b64encode(capsule.client_nonce.value).decode()
     assert nonce_b64 not in deployment.log() and capsule.client_nonce.value.hex() not in out
+
+
+def test_decrypt_failure_breakdown_names_the_cause(deployment: Deployment) -> None:
+    key = deployment.key("master-1.hex")
+    assert deployment.login(key) == 200
+    assert deployment.login(InMemoryKeyProvider(bytes(32))) == 401  # a wrong master key
+    assert deployment.login(key, age=3600) == 401  # a slow clock
+    out = deployment.run("decrypt-failures")
+    assert "ihp_decrypt_total 3.0" in out
+    assert 'ihp_decrypt_failure_total{code="AeadTagInvalid"} 1.0' in out
+    assert 'ihp_decrypt_failure_total{code="TimestampStale"} 1.0' in out
+    assert "NonceReuse" not in out  # zero-valued series are filtered out
