@@ -36,7 +36,7 @@ def TestOneInput(data: bytes) -> None:
 
 def main() -> None:
     mutator = CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
-                             timestamp_hint=golden.GOLDEN_TIMESTAMP, switch_form=False)
+                             timestamp_hint=golden.GOLDEN_TIMESTAMP)
     atheris.Setup(sys.argv, TestOneInput, custom_mutator=mutator)
     atheris.Fuzz()
 

@@ -42,12 +42,11 @@ class CapsuleMutator:
     """
 
     def __init__(self, key: bytes, env_hash: bytes, *, prefix_bytes: int = 0,
-                 timestamp_hint: int = 0, switch_form: bool = True) -> None:
+                 timestamp_hint: int = 0) -> None:
         self._key = key
         self._env_hash = env_hash
         self._prefix_bytes = prefix_bytes
         self._timestamp_hint = timestamp_hint
-        self._switch_form = switch_form
 
     def __call__(self, data: bytes, max_size: int, seed: int) -> bytes:
         rng = random.Random(seed)
@@ -63,9 +62,8 @@ class CapsuleMutator:
             fields = self._mutate_field(rng, fields)
         else:
             fields = self._reseal(rng, fields)
-        # now and then, switch wire form (not in a decoder harness: it wants its own form)
-        as_json = is_json != (self._switch_form and rng.random() < 0.05)
-        out = prefix + inputs.encode_capsule(fields, as_json)
+        # the input keeps its wire form: the JSON seeds are entry points, not the bulk
+        out = prefix + inputs.encode_capsule(fields, is_json)
         return out if len(out) <= max_size else atheris.Mutate(data, max_size)
 
     def _mutate_prefix(self, rng: random.Random, prefix: bytes) -> bytes:

@@ -7,6 +7,7 @@ apart and put it back together. Shares no code with `ihp_ref`.
 from __future__ import annotations
 
 import json
+import re
 import struct
 from typing import Any
 
@@ -84,25 +85,20 @@ def _reject_float(_: str) -> Any:
     raise _Reject  # fractions and exponents
 
 
+_DEPTH_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+
+
 def _depth_ok(text: str) -> bool:
-    """Nesting of arrays/objects ≤ JSON_MAX_DEPTH, counted outside strings."""
+    """Nesting of arrays/objects <= JSON_MAX_DEPTH, counted outside strings."""
+    if text.count("[") + text.count("{") <= JSON_MAX_DEPTH:
+        return True  # the depth cannot exceed the number of openers
     depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for token in _DEPTH_TOKENS.findall(text):
+        if token in ("[", "{"):
             depth += 1
             if depth > JSON_MAX_DEPTH:
                 return False
-        elif char in "]}":
+        elif token in ("]", "}"):
             depth -= 1
     return True
 
