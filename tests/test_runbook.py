@@ -149,7 +149,7 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
 def test_every_procedure_in_the_runbook_is_exercised_here() -> None:
     exercised = {"install", "start", "smoke-test", "planned-rotation", "rotation-progress",
                  "emergency-rotation", "drift-tuning", "version-rollout", "version-rollback",
-                 "nonce-reuse", "decrypt-failures"}
+                 "nonce-reuse", "decrypt-failures", "replay-capacity"}
     assert set(runbook_blocks()) == exercised
 
 
@@ -254,3 +254,19 @@ def test_decrypt_failure_breakdown_names_the_cause(deployment: Deployment) -> No
     assert 'ihp_decrypt_failure_total{code="AeadTagInvalid"} 1.0' in out
     assert 'ihp_decrypt_failure_total{code="TimestampStale"} 1.0' in out
     assert "NonceReuse" not in out  # zero-valued series are filtered out
+
+
+def test_a_full_replay_guard_fails_closed_until_capacity_is_raised(
+        deployment: Deployment) -> None:
+    key = deployment.key("master-1.hex")
+    config = deployment.root / "etc/ihp/ihp.toml"
+    config.write_text(config.read_text().replace("capacity = 1000000", "capacity = 2"))
+    deployment.stop()
+    deployment.start()
+    assert [deployment.login(key) for _ in range(3)] == [200, 200, 401]
+    out = deployment.run("replay-capacity")
+    assert "ihp_replay_capacity_exhausted_total 1.0" in out
+    assert '"replay_capacity": 4000000' in out
+    deployment.wait_stopped()
+    deployment.start()
+    assert deployment.login(key) == 200
