@@ -3,12 +3,14 @@
 
 Rule: for every request built from the input (ihp_fuzz.harness.requests), the shim named
 by IHP_FUZZ_SHIM (a command line; default: the reference's own `ihp-ref-shim`, which makes
-a smoke test of the machinery) answers exactly as the in-process reference does: same
+a smoke test of the machinery; inside a ClusterFuzzLite bundle: the reference through its
+line protocol in-process) answers exactly as the in-process reference does: same
 `ok`, same `result` (key by key, values exactly) or the same spec §8 error code. An
 `unsupported` answer is skipped. A difference, a shim that crashes, hangs or breaks the
 protocol, or a reference answer `ShimInternalError` is a finding.
 """
 
+import json
 import os
 import shlex
 import sys
@@ -25,20 +27,35 @@ from ihp_fuzz.harness.findings import require
 from ihp_fuzz.harness.requests import shim_request
 
 REFERENCE = ShimSession()
-_client: ShimClient | None = None
 
 
-def _shim_argv() -> list[str]:
-    command = os.environ.get("IHP_FUZZ_SHIM", "")
-    if command.strip():
-        return shlex.split(command)
-    return [sys.executable, "-m", "ihp_ref.shim"]
+class _LineShim:
+    """The reference through its own line protocol, in-process: the default inside a
+    PyInstaller bundle (ClusterFuzzLite), where `sys.executable -m` cannot start a shim."""
+
+    alive = True
+
+    def __init__(self) -> None:
+        self._session = ShimSession()
+
+    def call(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        line = json.dumps({"id": 0, "op": op, "args": args}).encode()
+        response: dict[str, Any] = json.loads(self._session.handle_line(line))
+        return response
 
 
-def _iut() -> ShimClient:
+_client: ShimClient | _LineShim | None = None
+
+
+def _iut() -> ShimClient | _LineShim:
     global _client
     if _client is None or not _client.alive:
-        _client = ShimClient(_shim_argv(), timeout=10.0)
+        command = os.environ.get("IHP_FUZZ_SHIM", "").strip()
+        if not command and getattr(sys, "frozen", False):
+            _client = _LineShim()
+            return _client
+        argv = shlex.split(command) if command else [sys.executable, "-m", "ihp_ref.shim"]
+        _client = ShimClient(argv, timeout=10.0)
         _client.hello()
     return _client
 
