@@ -38,11 +38,12 @@ def _cpu() -> str:
 
 
 def _nic() -> str:
-    try:
-        names = [name for _, name in socket.if_nameindex() if name != "lo"]
+    try:  # spec §5: the first non-loopback interface, in the kernel's index order
+        interfaces = sorted((index, name) for index, name in socket.if_nameindex()
+                            if name != "lo")
     except OSError:
-        names = []
-    return "nic:" + (sorted(names)[0] if names else "none")
+        interfaces = []
+    return "nic:" + (interfaces[0][1] if interfaces else "none")
 
 
 def _os() -> str:
