@@ -8,6 +8,8 @@ dispatcher is reported as a crash, like a shim that died.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -77,7 +79,9 @@ class InProcessClient:
             self._next_id += 1
             request = json.loads(json.dumps({"id": rid, "op": op, "args": args}))
             try:
-                raw = self._session.handle(request)
+                with contextlib.redirect_stderr(io.StringIO()) as err:  # the shim's stderr
+                    raw = self._session.handle(request)
+                self._stderr += err.getvalue()
                 out.append(validate_response(json.loads(json.dumps(raw)), rid))
                 if on_response is not None:
                     on_response()

@@ -19,18 +19,19 @@ Made = tuple[str, dict[str, Any]]
 
 def config_validate(d: Draw) -> Made:
     cfg = d.config()
-    field, values = d.rng.choice(
+    field, values = d.cycle(
+        "field",
         (
             ("max_timestamp_drift", (0, 1, 604_799, 604_800, 604_801, 10**9)),
             ("allowed_versions", ([], [3], [0], [1, 2], [2], [1, 3])),
             ("aead_algorithm", ("AES256GCM", "AES128GCM", "CHACHA20POLY1305", "")),
             ("max_payload_bytes", (0, 1, 65_535, 65_536, 65_537)),
             ("max_fingerprint_bytes", (0, 1, 4095, 4096, 4097)),
-        )
+        ),
     )
     if d.rng.random() < 0.2:
         return "valid", {"config": cfg}
-    cfg[field] = d.rng.choice(values)
+    cfg[field] = d.cycle(field, values)
     return f"{field}", {"config": cfg}
 
 
@@ -111,7 +112,8 @@ def encrypt_args(d: Draw) -> dict[str, Any]:
 def _encrypt_defect(d: Draw, args: dict[str, Any]) -> str:
     """Apply one rule violation (or an ordered pair of them) to valid encryption args."""
     cfg = args["config"]
-    kind = d.rng.choice(
+    kind = d.cycle(
+        "defect",
         (
             "version", "path-hint-zero", "config", "password-over-config", "timestamp-min",
             "nonce-length", "key-length", "env-hash-length", "order-path-then-config",
@@ -119,9 +121,9 @@ def _encrypt_defect(d: Draw, args: dict[str, Any]) -> str:
         )
     )  # fmt: skip
     if kind in ("version", "order-version-then-length"):
-        args["version"] = d.rng.choice(
-            (0, 3, 255, 2 if 2 not in cfg.get("allowed_versions", [1]) else 0)
-        )
+        args["version"] = d.cycle("version", (2, 0, 3, 255))
+        if args["version"] == 2:
+            cfg["allowed_versions"] = [1]
     if kind in ("path-hint-zero", "order-path-then-config"):
         args["network_context"]["path_hint"] = 0
     if kind in ("config", "order-path-then-config", "order-config-then-version"):
@@ -145,7 +147,7 @@ def _encrypt_defect(d: Draw, args: dict[str, Any]) -> str:
 
 def encrypt_capsule(d: Draw) -> Made:
     args = encrypt_args(d)
-    if d.rng.random() < 0.6:
+    if d.cycle("split", (True, False)):
         return "random", args
     return _encrypt_defect(d, args), args
 

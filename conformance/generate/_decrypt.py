@@ -188,10 +188,14 @@ def _now(a: dict[str, Any], d: Draw) -> str:
     return "now-invalid"
 
 
-def _order(a: dict[str, Any], d: Draw, ts: int) -> str:
+_ORDER_PAIRS = ("header-then-stale", "tag-then-stale", "version-then-path", "path-then-tag",
+                "config-then-version", "tag-then-header")  # fmt: skip
+_CRAFTED = ("short", "length-over", "length-under", "length-over-config", "timestamp-min",
+            "timestamp-min-and-header", "valid")  # fmt: skip
+
+
+def _order(a: dict[str, Any], d: Draw, ts: int, pair: str) -> str:
     """Two failures at once: the earlier check of spec §7.5 must win."""
-    pair = d.rng.choice(("header-then-stale", "tag-then-stale", "version-then-path",
-                         "path-then-tag", "config-then-version", "tag-then-header"))  # fmt: skip
     cap = a["capsule"]
     if pair in ("header-then-stale", "tag-then-header"):
         _header_id(a, d)
@@ -208,14 +212,12 @@ def _order(a: dict[str, Any], d: Draw, ts: int) -> str:
     return f"order-{pair}"
 
 
-def _crafted(a: dict[str, Any], d: Draw) -> str:
+def _crafted(a: dict[str, Any], d: Draw, kind: str) -> str:
     """Authentic payloads around a plaintext no encryptor makes (spec §7.5 steps 5-7)."""
     cap = a["capsule"]
     header = int(cap["header_id"])
     ts = int(a["now"])
     pw = d.rng.randbytes(d.rng.randrange(0, 40))
-    kind = d.rng.choice(("short", "length-over", "length-under", "length-over-config",
-                         "timestamp-min", "timestamp-min-and-header", "valid"))  # fmt: skip
     declared = len(pw)
     if kind == "length-over":
         declared += d.rng.choice((1, 2, 1000))
@@ -240,7 +242,8 @@ def _extreme(d: Draw, oracle: Oracle) -> tuple[str, dict[str, Any]]:
     """Drift arithmetic at the ends of i64 (spec §15 DriftOverflow): exact, never wrapped."""
     enc = encrypt_args(d)
     enc["config"]["max_timestamp_drift"] = d.rng.choice((300, 604_800))
-    ts, now = d.rng.choice(
+    ts, now = d.cycle(
+        "extreme-pair",
         ((-1, I64_MAX), (I64_MAX, -1), (I64_MIN + 1, 0), (I64_MAX, I64_MIN + 1),
          (I64_MIN + 1, I64_MAX), (0, I64_MIN + 1), (I64_MAX, I64_MAX - 300),
          (I64_MIN + 1, I64_MIN + 301))
@@ -253,7 +256,7 @@ def _extreme(d: Draw, oracle: Oracle) -> tuple[str, dict[str, Any]]:
 
 def decrypt_case(d: Draw, oracle: Oracle) -> tuple[str, dict[str, Any]]:
     """One generated decryption: (kind, args)."""
-    if d.rng.random() < 0.05:
+    if d.cycle("extreme", (False,) * 11 + (True,)):
         return _extreme(d, oracle)
     a, ts = decrypt_inputs(d, oracle)
     mutators: tuple[Callable[[], str], ...] = (
@@ -270,9 +273,7 @@ def decrypt_case(d: Draw, oracle: Oracle) -> tuple[str, dict[str, Any]]:
         lambda: _keys(a, d),
         lambda: _config(a, d),
         lambda: _now(a, d),
-        lambda: _order(a, d, ts),
-        lambda: _order(a, d, ts),
-        lambda: _crafted(a, d),
-        lambda: _crafted(a, d),
+        *(lambda pair=pair: _order(a, d, ts, pair) for pair in _ORDER_PAIRS),
+        *(lambda kind=kind: _crafted(a, d, kind) for kind in _CRAFTED),
     )
-    return d.rng.choice(mutators)(), a
+    return d.cycle("mutator", mutators)(), a

@@ -27,7 +27,7 @@ def replay_sequence(d: Draw, oracle: Oracle) -> tuple[str, list[dict[str, Any]]]
     enc["config"]["max_timestamp_drift"] = d.rng.choice((60, 300, 3600))
     first, ts = decrypt_inputs(d, oracle, enc)
     drift = enc["config"]["max_timestamp_drift"]
-    kind = d.rng.choice(("replay", "replay-later", "collision", "failed-first", "distinct",
+    kind = d.cycle("sequence", ("replay", "replay-later", "collision", "failed-first", "distinct",
                          "profile-scope", "header-mismatch-first", "stale-first",
                          "collision-then-replay"))  # fmt: skip
     steps = [first]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 __all__ = ["I64_MAX", "I64_MIN", "U64_MAX", "Draw"]
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
 U64_MAX = 2**64 - 1
+
+T = TypeVar("T")
 
 _TEXT_ALPHABETS = (
     "abcdefghijklmnopqrstuvwxyz0123456789:-_.",
@@ -23,6 +26,13 @@ class Draw:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
+        self._turns: dict[str, int] = {}
+
+    def cycle(self, key: str, options: Sequence[T]) -> T:
+        """The options in turn (per key), so that even a small volume covers every kind."""
+        turn = self._turns.get(key, 0)
+        self._turns[key] = turn + 1
+        return options[turn % len(options)]
 
     def hexbytes(self, n: int) -> str:
         return self.rng.randbytes(n).hex()

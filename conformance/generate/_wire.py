@@ -61,7 +61,8 @@ def _nested(depth: int) -> _Raw:
 
 
 def _mutate_json(d: Draw, pairs: list[tuple[str, Any]]) -> tuple[str, str]:
-    kind = d.rng.choice(
+    kind = d.cycle(
+        "json",
         ("reordered", "whitespace", "unknown-key", "unknown-deep", "duplicate", "missing",
          "int-float", "int-exponent", "int-string", "int-bool", "int-negative", "int-overflow",
          "nonce-length", "byte-range", "byte-type", "not-object", "trailing", "nan",
@@ -164,7 +165,7 @@ def capsule_from_binary(d: Draw) -> Made:
     capsule = random_capsule(d)
     capsule["network_context"]["path_hint"] = capsule["network_context"]["path_hint"] or 1
     raw = _binary(capsule)
-    kind = d.rng.choice(("canonical", "truncated", "trailing", "length-huge", "length-over",
+    kind = d.cycle("binary", ("canonical", "truncated", "trailing", "length-huge", "length-over",
                          "length-under", "max-payload", "max-payload-plus-1"))  # fmt: skip
     if kind == "truncated":
         raw = raw[: d.rng.randrange(len(raw))]

@@ -317,7 +317,7 @@ def _relaxed_json(
         return ref(a)
     try:
         obj = json.loads(text, object_pairs_hook=None if dup_ok else _no_duplicates, **loads)
-    except ValueError:
+    except (ValueError, RecursionError):  # this decoder guards its depth (one defect each)
         raise fail("Codec") from None
     return ref({"json": json.dumps(obj, separators=(",", ":"))})
 
@@ -347,7 +347,7 @@ def _json_bools_as_ints(s: MutantSession, ref: Handler, a: Args) -> dict[str, An
     text = a.get("json")
     try:
         obj = json.loads(text, object_pairs_hook=_no_duplicates) if isinstance(text, str) else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return ref(a)
     if obj is None:
         return ref(a)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from collections.abc import Iterable
@@ -25,25 +26,32 @@ class KillResult:
     seconds: float
 
 
-def _options(mutant: Mutant, seed: int, cases: int, subprocess: bool) -> RunOptions:
+def _options(mutant: Mutant, seed: int, cases: int, subprocess: bool, vectors: bool) -> RunOptions:
     if subprocess:
-        impl = f"{sys.executable} -m conformance.mutants {mutant.name}"
-        return RunOptions(impl=impl, seed=seed, cases=cases, fail_fast=True, progress=False)
+        impl = shlex.join([sys.executable, "-m", "conformance.mutants", mutant.name])
+        return RunOptions(impl=impl, seed=seed, cases=cases, fail_fast=True, progress=False,
+                          vectors=vectors)  # fmt: skip
     return RunOptions(
         impl=f"mutant:{mutant.name}", seed=seed, cases=cases, fail_fast=True, progress=False,
+        vectors=vectors,
         client_factory=lambda: InProcessClient(mutant.session, name=mutant.name),
     )  # fmt: skip
 
 
 def kill(
-    names: Iterable[str] | None = None, seed: int = 1, cases: int = 60, subprocess: bool = False
+    names: Iterable[str] | None = None,
+    seed: int = 1,
+    cases: int = 60,
+    subprocess: bool = False,
+    vectors: bool = True,
 ) -> list[KillResult]:
-    """Run the suite (fail-fast) against each mutant; in process unless `subprocess`."""
+    """Run the suite (fail-fast) against each mutant; in process unless `subprocess`;
+    without the vector files when `vectors` is false (generated cases only)."""
     out: list[KillResult] = []
     for name in names if names is not None else MUTANTS:
         mutant = MUTANTS[name]
         started = time.perf_counter()
-        report = run_suite(_options(mutant, seed, cases, subprocess))
+        report = run_suite(_options(mutant, seed, cases, subprocess, vectors))
         bad = report.unexpected()
         out.append(KillResult(
             mutant, bool(bad), bad[0].case_id if bad else "", bad[0].operation if bad else "",
