@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.model import RunReport, Verdict
+from conformance.model import UNEXPECTED_VERDICTS, RunReport, Verdict
 from conformance.reports._format import failure_lines
 
 __all__ = ["render_terminal"]
@@ -35,6 +35,14 @@ def _table(title: str, rows: list[tuple[str, dict[Verdict, int], str]]) -> list[
     return [fmt(head), rule, *(fmt(r) for r in body)]
 
 
+def _op_status(counts: dict[Verdict, int]) -> str:
+    if any(v in UNEXPECTED_VERDICTS for v in counts):
+        return "deviates"
+    if set(counts) == {Verdict.UNSUPPORTED}:
+        return "not applicable"
+    return "passes" if set(counts) == {Verdict.PASS} else "expected deviations only"
+
+
 def render_terminal(report: RunReport) -> str:
     """The human-readable report, as printed at the end of a run."""
     counts = report.counts()
@@ -47,7 +55,7 @@ def render_terminal(report: RunReport) -> str:
     ]
     profile_rows = [(s.profile, dict(s.counts), str(s.status)) for s in report.profile_summaries()]
     lines += [*_table("profile", profile_rows), ""]
-    op_rows = [(op, c, "") for op, c in report.operation_summaries()]
+    op_rows = [(op, c, _op_status(c)) for op, c in report.operation_summaries()]
     lines += [*_table("operation", op_rows), ""]
     if report.unmatched_expectations:
         lines.append("expectation globs that matched no case:")
