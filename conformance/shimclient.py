@@ -38,6 +38,7 @@ __all__ = [
 
 PROTOCOL = "ihp-shim/1"
 _STDERR_CAP = 256 * 1024  # keep the last 256 KiB of a shim's standard error
+_MAX_LINE = 16 * 1024 * 1024  # a response line longer than this is garbage, not a response
 _EOF = object()
 
 #: One request: `(op, args)` or a mapping with `"op"` and `"args"`.
@@ -160,9 +161,13 @@ class ShimClient:
     # -- background threads -------------------------------------------------------------
 
     def _read_stdout(self) -> None:
-        assert self._proc.stdout is not None
+        stdout = self._proc.stdout
+        assert stdout is not None
         with contextlib.suppress(OSError, ValueError):
-            for line in self._proc.stdout:
+            while line := stdout.readline(_MAX_LINE):
+                if len(line) >= _MAX_LINE and not line.endswith(b"\n"):
+                    self._lines.put(b"<a line longer than 16 MiB>")  # never JSON: garbage
+                    break
                 self._lines.put(line)
         self._lines.put(_EOF)
 

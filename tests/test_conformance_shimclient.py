@@ -95,3 +95,11 @@ def test_close_reports_the_exit_status() -> None:
     assert client.close() == 0
     with pytest.raises(ShimCrashed):
         client.call("hello", {})
+
+
+def test_endless_line_is_garbage_not_a_memory_sink() -> None:
+    code = (
+        "import sys; sys.stdin.readline(); sys.stdout.write('x' * (17 << 20)); sys.stdout.flush()"
+    )
+    with pytest.raises(ShimProtocolError, match="not JSON"):
+        ShimClient(_py(code), timeout=10).call("x", {})
