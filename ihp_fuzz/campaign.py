@@ -58,8 +58,9 @@ def run_campaign(options: CampaignOptions, progress: Progress) -> CampaignReport
         _collect_findings(harness, options, env, result, known, progress)
         _merge(harness, options, env, result)
         result.baseline_exec_per_sec = known_baselines.get(harness.name)
-        result.slow = baselines.slowdown(result.baseline_exec_per_sec,
-                                         result.exec_per_sec_per_job)
+        # with findings, fork mode restarts after each crash: the rate says nothing then
+        result.slow = not result.findings and baselines.slowdown(
+            result.baseline_exec_per_sec, result.exec_per_sec_per_job)
         report.harnesses.append(result)
     report.exit_status = _exit_status(report)
     write_summary(report, options.out)
