@@ -66,7 +66,7 @@ def _mutate_json(d: Draw, pairs: list[tuple[str, Any]]) -> tuple[str, str]:
         ("reordered", "whitespace", "unknown-key", "unknown-deep", "duplicate", "missing",
          "int-float", "int-exponent", "int-string", "int-bool", "int-negative", "int-overflow",
          "nonce-length", "byte-range", "byte-type", "not-object", "trailing", "nan",
-         "nested-network-deep")
+         "nested-network-deep", "duplicate-nested", "unknown-nested")
     )  # fmt: skip
     i = d.rng.randrange(len(pairs))
     int_keys = [j for j, (k, _) in enumerate(pairs) if k in ("version", "header_id",
@@ -109,6 +109,12 @@ def _mutate_json(d: Draw, pairs: list[tuple[str, Any]]) -> tuple[str, str]:
             d.rng.choice(("1.0", "\"1\"", "null", "true")))  # fmt: skip
         pairs[j] = (pairs[j][0], _Raw("[" + ",".join(
             a.raw if isinstance(a, _Raw) else str(a) for a in arr) + "]"))  # fmt: skip
+    elif kind in ("duplicate-nested", "unknown-nested"):
+        net = pairs[4][1]
+        extra = (f'"rtt_bucket":{net["rtt_bucket"]}' if kind == "duplicate-nested"
+                 else '"extra":{"a":[1,2.5,null,"x"]}')  # fmt: skip
+        body = f'"rtt_bucket":{net["rtt_bucket"]},{extra},"path_hint":{net["path_hint"]}'
+        pairs[4] = ("network_context", _Raw("{" + body + "}"))
     elif kind == "nested-network-deep":
         pairs[4] = ("network_context", _Raw(
             '{"rtt_bucket":1,"path_hint":2,"x":' + "[" * 70 + "]" * 70 + "}"))  # fmt: skip
