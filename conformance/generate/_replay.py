@@ -35,7 +35,7 @@ def replay_sequence(d: Draw, oracle: Oracle) -> tuple[str, list[dict[str, Any]]]
         steps += [copy.deepcopy(first) for _ in range(d.rng.choice((1, 2)))]
     elif kind == "replay-later":
         again = copy.deepcopy(first)
-        again["now"] = str(ts + d.rng.choice((drift, drift // 2, -drift)))
+        again["now"] = str(ts + d.cycle("later", (drift, -drift, drift // 2)))
         steps.append(again)
     elif kind in ("collision", "collision-then-replay"):
         steps.append(_variant(d, oracle, enc, password=d.password() + "00"))

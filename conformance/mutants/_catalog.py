@@ -173,6 +173,25 @@ def _guard_keyed_by_nonce(s: MutantSession, ref: Handler, a: Args) -> dict[str, 
     return result
 
 
+def _guard_expires_early(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
+    """Drops an entry when now >= ts + window: the spec keeps it while now <= ts + window."""
+    if a.get("replay_guard") is None:
+        return ref(a)
+    result = ref({k: v for k, v in a.items() if k != "replay_guard"})
+    now, ts = int(a["now"]), int(result["timestamp"])
+    window = (a.get("config") or {}).get("max_timestamp_drift", 300)
+    entries = s.state.setdefault(str(a["replay_guard"]), {})
+    for key in [k for k, (_, expires) in entries.items() if expires <= now]:
+        del entries[key]
+    cap = a["capsule"]
+    key = (cap["server_profile_id"], cap["client_nonce"])
+    digest = hashlib.sha256(bytes.fromhex(cap["payload"])).digest()
+    if key in entries:
+        raise fail("NonceReuse" if entries[key][0] == digest else "NonceCollision")
+    entries[key] = (digest, ts + window)
+    return result
+
+
 # ---------------------------------------------------------------- key hierarchy
 
 
@@ -227,6 +246,15 @@ def _sep_hash(sep: Mapping[str, Any]) -> str:
     q = b"\x00" if quote is None else b"\x01" + bytes.fromhex(quote)
     parts = [sep[k].encode("utf-8") for k in ("cpu", "nic", "os", "build")]
     return blake3.blake3(b"\x00".join(parts) + b"\x00" + q).hexdigest()
+
+
+def _sep_without_separators(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
+    ref(a)  # the reference's limits
+    sep = a["sep"]
+    quote = sep.get("tpm_quote")
+    q = b"\x00" if quote is None else b"\x01" + bytes.fromhex(quote)
+    parts = b"".join(sep[k].encode("utf-8") for k in ("cpu", "nic", "os", "build"))
+    return {"env_hash": blake3.blake3(parts + q).hexdigest()}
 
 
 def _sep_limit_in_chars(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
@@ -410,6 +438,11 @@ def _bincode_length_unbounded(s: MutantSession, ref: Handler, a: Args) -> dict[s
                         "payload": raw[40:].hex()}}  # fmt: skip
 
 
+def _binary_to_u32_length(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
+    raw = bytes.fromhex(ref(a)["hex"])
+    return {"hex": (raw[:36] + raw[40:]).hex()}  # u32le length: the high half dropped
+
+
 def _swap_header_id(hex_text: str) -> str:
     raw = bytearray.fromhex(hex_text)
     raw[1:9] = raw[1:9][::-1]
@@ -461,6 +494,9 @@ MUTANTS: dict[str, Mutant] = {
                {_DEC: _decrypting(replace(_SPEC, path_hint_check=False))}),
         Mutant("timestamp-min-accepted", "§7.5 step 6", "embedded I64_MIN timestamp accepted",
                {_DEC: _decrypting(replace(_SPEC, timestamp_min_check=False))}),
+        Mutant("drift-from-default-config", "§4, §7.5 step 8",
+               "decryption ignores the configured drift (always 300 s)",
+               {_DEC: _decrypting(replace(_SPEC, drift_ok=lambda n, t, m: abs(n - t) <= 300))}),
         Mutant("password-limit-inclusive", "§7.4 step 4",
                "password of exactly max_payload_bytes rejected",
                {"encrypt_capsule": _encrypt_payload_limit_inclusive}),
@@ -476,6 +512,9 @@ MUTANTS: dict[str, Mutant] = {
                {_DEC: _guard_records_failures}),
         Mutant("replay-guard-ignores-profile-id", "§13", "guard keyed by nonce only",
                {_DEC: _guard_keyed_by_nonce}),
+        Mutant("replay-entry-expires-early", "§13",
+               "guard entry dropped at now = ts + window (still inside the window)",
+               {_DEC: _guard_expires_early}),
         Mutant("profile-key-salt-ikm-swapped", "§6", "HKDF salt and ikm swapped (K_profile)",
                {"derive_profile_key": _profile_key_salt_ikm_swapped}),
         Mutant("profile-key-binds-profile-id", "§6", "profile id added to K_profile's info",
@@ -490,6 +529,8 @@ MUTANTS: dict[str, Mutant] = {
                {"derive_session_key": _session_skips_path_check}),
         Mutant("sep-limit-in-characters", "§5", "fingerprint limit counted in characters",
                {"sep_hash": _sep_limit_in_chars}),
+        Mutant("sep-without-separators", "§5", "fingerprints concatenated without 0x00",
+               {"sep_hash": _sep_without_separators}),
         Mutant("sep-empty-quote-as-absent", "§5", "an empty TPM quote hashed as no quote",
                {"sep_hash": _sep_empty_quote_absent}),
         Mutant("sep-trims-fingerprints", "§5", "fingerprints trimmed before hashing",
@@ -522,6 +563,8 @@ MUTANTS: dict[str, Mutant] = {
         Mutant("bincode-length-unbounded", "§9.2, §15 BincodeHugeLength",
                "length prefix not bounded by 65,572",
                {"capsule_from_binary": _bincode_length_unbounded}),
+        Mutant("binary-length-u32", "§9.2", "to_binary writes a u32 length prefix",
+               {"capsule_to_binary": _binary_to_u32_length}),
         Mutant("binary-header-id-big-endian", "§9.2", "u64 header id big-endian (both ways)",
                {"capsule_to_binary": _binary_to_header_be,
                 "capsule_from_binary": _binary_from_header_be}),
