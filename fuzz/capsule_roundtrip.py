@@ -22,6 +22,8 @@ from ihp_fuzz.harness import golden, model, reference
 from ihp_fuzz.harness.findings import outcome_of, require, require_outcome
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, U64_MAX, CapsuleFields, ModelConfig
 
+__all__ = ["TestOneInput", "main"]
+
 ERROR = ihp_ref.IhpError
 GOLDEN_KEY = golden.golden_session_key()
 _DRIFTS = (0, 1, 300, 604_800, 604_801, -1)

@@ -26,6 +26,8 @@ from conformance.shimclient import ShimClient, ShimError
 from ihp_fuzz.harness.findings import require
 from ihp_fuzz.harness.requests import shim_request
 
+__all__ = ["TestOneInput", "main"]
+
 REFERENCE = ShimSession()
 
 

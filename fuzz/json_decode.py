@@ -21,6 +21,8 @@ from ihp_fuzz.harness.findings import outcome_of, require
 from ihp_fuzz.harness.mutator import CapsuleMutator
 from ihp_fuzz.harness.reference import fields_of
 
+__all__ = ["TestOneInput", "main"]
+
 
 @atheris.instrument_func
 def TestOneInput(data: bytes) -> None:

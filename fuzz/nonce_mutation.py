@@ -24,6 +24,8 @@ from ihp_fuzz.harness import golden, inputs, model, reference
 from ihp_fuzz.harness.findings import check_metrics, outcome_of, require, require_outcome
 from ihp_fuzz.harness.mutator import CapsuleMutator
 
+__all__ = ["TestOneInput", "main"]
+
 KEY = golden.golden_session_key()
 SESSION_KEY = ihp_ref.SessionKey(KEY)
 ENV_HASH = ihp_ref.ServerEnvHash(golden.GOLDEN_ENV_HASH)

@@ -12,7 +12,7 @@ import random
 import struct
 from dataclasses import replace
 
-import atheris
+import atheris  # type: ignore[import-untyped]
 
 from ihp_fuzz.harness import inputs
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, U64_MAX, CapsuleFields, open_payload, seal
@@ -54,7 +54,7 @@ class CapsuleMutator:
         is_json = body[:1] == b"{"
         fields = inputs.decode_capsule(body, is_json) if len(prefix) == self._prefix_bytes else None
         if fields is None or rng.random() < 0.125:
-            return atheris.Mutate(data, max_size)
+            return bytes(atheris.Mutate(data, max_size))
         choice = rng.random()
         if self._prefix_bytes and choice < 0.2:
             prefix = self._mutate_prefix(rng, prefix)
@@ -87,7 +87,7 @@ class CapsuleMutator:
             return replace(fields, payload=self._mutate_payload(rng, fields.payload))
         interesting = _INTERESTING_SMALL.get(name, _INTERESTING_U64)
         value = _mutate_int(rng, getattr(fields, name), _WIDTH[name], interesting)
-        return replace(fields, **{name: value})
+        return replace(fields, **{name: value})  # type: ignore[arg-type]
 
     @staticmethod
     def _mutate_payload(rng: random.Random, payload: bytes) -> bytes:
@@ -95,7 +95,7 @@ class CapsuleMutator:
             index = rng.randrange(len(payload))
             return payload[:index] + bytes([payload[index] ^ (1 << rng.randrange(8))]) + \
                 payload[index + 1:]
-        return atheris.Mutate(payload, len(payload) + 64)
+        return bytes(atheris.Mutate(payload, len(payload) + 64))
 
     def _reseal(self, rng: random.Random, fields: CapsuleFields) -> CapsuleFields:
         """Mutate the plaintext (or a clear field) and seal it again with the harness key."""
@@ -116,10 +116,10 @@ def _default_body(header_id: int, timestamp: int) -> bytes:
 def _mutate_body(rng: random.Random, body: bytes, header_id: int, hint: int) -> bytes:
     """One plaintext-level change (spec §7.3 fields), keeping the layout most of the time."""
     if len(body) < 20 or rng.random() < 0.15:
-        return atheris.Mutate(body, len(body) + 32)
+        return bytes(atheris.Mutate(body, len(body) + 32))
     (declared,) = struct.unpack_from("<I", body)
     if 4 + declared + 16 != len(body):
-        return atheris.Mutate(body, len(body) + 32)
+        return bytes(atheris.Mutate(body, len(body) + 32))
     password = body[4:4 + declared]
     timestamp, embedded = struct.unpack_from("<qQ", body, 4 + declared)
     what = rng.randrange(5)

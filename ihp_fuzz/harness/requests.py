@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
-import atheris
+import atheris  # type: ignore[import-untyped]
 
 from ihp_fuzz.harness import golden, wire
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, U64_MAX
 
 __all__ = ["OPERATIONS", "shim_request"]
 
-Fdp = atheris.FuzzedDataProvider
+Fdp: TypeAlias = Any  # atheris.FuzzedDataProvider (atheris ships no type stubs)
 Args = dict[str, Any]
 
 _G = golden.golden_fields()
@@ -36,7 +36,7 @@ _TS = golden.GOLDEN_TIMESTAMP
 
 
 def _hex(fdp: Fdp, size: int) -> str:
-    return fdp.ConsumeBytes(size).ljust(size, b"\0").hex()
+    return bytes(fdp.ConsumeBytes(size)).ljust(size, b"\0").hex()
 
 
 def _u64(fdp: Fdp) -> str:
