@@ -1,20 +1,22 @@
-"""Expectations files: an implementer's known deviations, as case-id globs.
+"""Expectations files: an implementer's known deviations, by case-id glob or by flag.
 
 ```json
 {"expectations": [
-  {"glob": "decrypt/drift/*", "action": "xfail", "reason": "DriftOverflow, fixed in 0.2"},
+  {"glob": "decrypt/drift/*", "action": "xfail", "reason": "fixed in 0.2"},
+  {"flag": "DriftOverflow", "action": "xfail", "reason": "spec §15: i64 wrap in release"},
   {"glob": "gen/rtt_bucket/*", "action": "skip", "reason": "no client helper"}]}
 ```
 
-Globs use `fnmatch` syntax, case-sensitively; the first matching entry wins. A reason is
-mandatory. Globs that match no case of the run are reported (they usually mean a typo).
+Globs use `fnmatch` syntax, case-sensitively; a flag entry matches every case (vector or
+generated) that carries the flag. The first matching entry wins. A reason is mandatory.
+Entries that match no case of the run are reported (they usually mean a typo).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -39,26 +41,39 @@ class ExpectationsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Expectation:
-    glob: str
+    """One entry: a case-id glob or a flag (exactly one), an action, a reason."""
+
+    glob: str | None
     action: str  # "skip" or "xfail"
     reason: str
+    flag: str | None = None
 
-    def matches(self, case_id: str) -> bool:
-        return fnmatch.fnmatchcase(case_id, self.glob)
+    def __post_init__(self) -> None:
+        if (self.glob is None) == (self.flag is None):
+            raise ValueError("an expectation has exactly one of a glob and a flag")
+
+    @property
+    def label(self) -> str:
+        return self.glob if self.glob is not None else f"flag:{self.flag}"
+
+    def matches(self, case_id: str, flags: Collection[str] = ()) -> bool:
+        if self.glob is not None:
+            return fnmatch.fnmatchcase(case_id, self.glob)
+        return self.flag in flags
 
 
 @dataclass(frozen=True, slots=True)
 class Expectations:
     entries: tuple[Expectation, ...] = ()
 
-    def lookup(self, case_id: str) -> Expectation | None:
-        """The first entry whose glob matches `case_id`."""
-        return next((e for e in self.entries if e.matches(case_id)), None)
+    def lookup(self, case_id: str, flags: Collection[str] = ()) -> Expectation | None:
+        """The first entry that matches the case."""
+        return next((e for e in self.entries if e.matches(case_id, flags)), None)
 
-    def unmatched(self, case_ids: Iterable[str]) -> tuple[str, ...]:
-        """The globs that match none of `case_ids`."""
-        ids = list(case_ids)
-        return tuple(e.glob for e in self.entries if not any(e.matches(case_id) for case_id in ids))
+    def unmatched(self, cases: Iterable[tuple[str, Collection[str]]]) -> tuple[str, ...]:
+        """The entries (glob, or `flag:NAME`) that match none of `(case_id, flags)`."""
+        seen = list(cases)
+        return tuple(e.label for e in self.entries if not any(e.matches(i, f) for i, f in seen))
 
 
 def _schema() -> dict[str, Any]:
@@ -84,7 +99,10 @@ def load_expectations(path: str | Path) -> Expectations:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise ExpectationsError(f"expectations file {path}: at {where}: {error.message}")
     return Expectations(
-        tuple(Expectation(e["glob"], e["action"], e["reason"]) for e in document["expectations"])
+        tuple(
+            Expectation(e.get("glob"), e["action"], e["reason"], e.get("flag"))
+            for e in document["expectations"]
+        )
     )
 
 

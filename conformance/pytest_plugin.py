@@ -111,7 +111,7 @@ class ConformanceItem(pytest.Item):
         from conformance.shimclient import ShimError, ShimTimeout
 
         impl: _Implementation = self.config.stash[_IMPL_KEY]
-        exp = self.expectations.lookup(self.case.case_id)
+        exp = self.expectations.lookup(self.case.case_id, self.case.flags)
         if exp is not None and exp.action == "skip":
             pytest.skip(f"expectations: {exp.reason}")
         client = impl.ensure()

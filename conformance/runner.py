@@ -118,7 +118,7 @@ def _result(
     case: Case, verdict: Verdict, detail: str, actual: object, args: Mapping[str, Any],
     expectations: Expectations, duration: float,
 ) -> CaseResult:  # fmt: skip
-    final, why = apply_expectation(verdict, expectations.lookup(case.case_id))
+    final, why = apply_expectation(verdict, expectations.lookup(case.case_id, case.flags))
     text = "; ".join(t for t in (detail, why) if t)
     return CaseResult(
         case.case_id, case.operation, case.profile, final, case.flags, case.comment,
@@ -341,13 +341,13 @@ def run_suite(options: RunOptions) -> RunReport:
     if first is None or last is None:
         notes.append("no sanity case: the implementation supports none of the sanity operations")
     ordered = [c for c in (first, *cases, last) if c is not None]
-    unmatched = options.expectations.unmatched(c.case_id for c in ordered)
+    unmatched = options.expectations.unmatched((c.case_id, c.flags) for c in ordered)
     requests = inject_guards(ordered, f"run-{uuid.uuid4().hex[:12]}")
 
     results: dict[int, CaseResult] = {}
     runnable: list[int] = []
     for index, case in enumerate(ordered):
-        exp = options.expectations.lookup(case.case_id)
+        exp = options.expectations.lookup(case.case_id, case.flags)
         if case.operation not in supported:
             results[index] = _result(case, Verdict.UNSUPPORTED, "operation not in hello's ops",
                                      None, requests[index][0], Expectations(), 0.0)  # fmt: skip

@@ -158,3 +158,28 @@ def test_progress_bar_is_drawn_when_asked(capsys: pytest.CaptureFixture[str]) ->
 def test_no_progress_bar_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     run_suite(_options(progress=None, cases=2))
     assert "\r[" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("mutant", "flag"),
+    [
+        ("drift-i64-wrapping", "DriftOverflow"),
+        ("bincode-trailing-bytes", "BincodeTrailingBytes"),
+        ("bincode-length-unbounded", "BincodeHugeLength"),
+        ("json-depth-unbounded", "JsonDepthUnbounded"),
+        ("json-duplicate-keys-last-wins", "JsonDuplicateKey"),
+        ("replay-guard-ignored", "NoNonceTracking"),
+    ],
+)
+def test_xfail_by_divergence_flag_covers_exactly_that_divergence(mutant: str, flag: str) -> None:
+    """An implementation with one spec §15 divergence passes the generated cases once that
+    flag is xfailed: every failure carries the flag, and no flagged case passes (no XPASS).
+    (Vector flags describe what a case is about, so some flagged vectors pass: generated
+    cases only here.)"""
+    expectations = Expectations((Expectation(None, "xfail", "known divergence", flag=flag),))
+    session = MUTANTS[mutant].session
+    report = run_suite(_options(lambda: InProcessClient(session), expectations=expectations,
+                                cases=60, vectors=False))  # fmt: skip
+    assert report.unexpected() == [], [(r.case_id, r.verdict) for r in report.unexpected()][:5]
+    assert any(r.verdict == Verdict.XFAIL for r in report.results)
+    assert report.exit_status() == 0

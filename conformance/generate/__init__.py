@@ -13,6 +13,7 @@ from typing import Any
 from conformance.cases import Case, profile_of
 from conformance.generate._core import CORE_MAKERS
 from conformance.generate._decrypt import decrypt_case
+from conformance.generate._flags import case_flags
 from conformance.generate._oracle import Oracle, OracleError
 from conformance.generate._replay import replay_sequence
 from conformance.generate._values import Draw
@@ -55,13 +56,14 @@ def generate_cases(
             if op == _SEQUENCE_OP:
                 guard = f"gen-{seed}-{n}"
                 steps = tuple(oracle.step(real_op, {**a, "replay_guard": guard}) for a in made)
+                flags = case_flags(real_op, kind, steps, sequence=True)
                 cases.append(Case(f"gen/replay/{kind}/{n}", real_op, "IHP-Replay", steps,
-                                  flags=("Generated",), origin="generated"))  # fmt: skip
+                                  flags=flags, origin="generated"))  # fmt: skip
             else:
                 step = oracle.step(real_op, made)
-                cases.append(Case(f"gen/{real_op}/{kind}/{n}", real_op,
-                                  profile_of(real_op), (step,), flags=("Generated",),
-                                  origin="generated"))  # fmt: skip
+                flags = case_flags(real_op, kind, (step,), sequence=False)
+                cases.append(Case(f"gen/{real_op}/{kind}/{n}", real_op, profile_of(real_op),
+                                  (step,), flags=flags, origin="generated"))  # fmt: skip
     return cases
 
 

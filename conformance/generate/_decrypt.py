@@ -251,7 +251,15 @@ def _extreme(d: Draw, oracle: Oracle) -> tuple[str, dict[str, Any]]:
     enc["timestamp"] = str(ts)
     a, _ = decrypt_inputs(d, oracle, enc)
     a["now"] = str(now)
-    return "drift-extreme", a
+    drift = enc["config"]["max_timestamp_drift"]
+    wraps = abs(now - ts) > drift and _wrapping_abs(now - ts) <= drift
+    return "drift-extreme-wraps" if wraps else "drift-extreme", a
+
+
+def _wrapping_abs(diff: int) -> int:
+    """`diff.abs()` of an i64 subtraction in a Rust release build (both steps wrap)."""
+    wrapped = (diff + 2**63) % 2**64 - 2**63
+    return (abs(wrapped) + 2**63) % 2**64 - 2**63
 
 
 def decrypt_case(d: Draw, oracle: Oracle) -> tuple[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -336,61 +336,79 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _relaxed_json(
-    s: MutantSession, ref: Handler, a: Args, dup_ok: bool = False, **loads: Any
+def _lax_json(
+    ref: Handler,
+    a: Args,
+    relax: Callable[[Any, list[bool]], Any],
+    hooks: Callable[[list[bool]], dict[str, Any]],
 ) -> dict[str, Any]:
-    """A decoder built on `json.loads` with one lax hook, re-encoded for the reference."""
+    """A decoder with one lax rule: when the rule changed nothing, the reference decodes
+    the original text; otherwise it decodes the relaxed document, re-encoded."""
     text = a.get("json")
     if not isinstance(text, str):
         return ref(a)
+    changed: list[bool] = []
     try:
-        obj = json.loads(text, object_pairs_hook=None if dup_ok else _no_duplicates, **loads)
-    except (ValueError, RecursionError):  # this decoder guards its depth (one defect each)
-        raise fail("Codec") from None
+        obj = relax(json.loads(text, **hooks(changed)), changed)
+    except (ValueError, RecursionError):
+        return ref(a)
+    if not changed:
+        return ref(a)
     return ref({"json": json.dumps(obj, separators=(",", ":"))})
 
 
 def _json_duplicates_last_wins(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
-    return _relaxed_json(s, ref, a, dup_ok=True)  # json.loads keeps the last duplicate
+    def hooks(changed: list[bool]) -> dict[str, Any]:
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+            if len({k for k, _ in items}) != len(items):
+                changed.append(True)  # json.loads semantics: the last duplicate wins
+            return dict(items)
+
+        return {"object_pairs_hook": pairs}
+
+    return _lax_json(ref, a, lambda obj, changed: obj, hooks)
 
 
 def _json_integral_floats(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
-    def as_int(text: str) -> int | float:
-        value = float(text)
-        return int(value) if value.is_integer() else value
+    def hooks(changed: list[bool]) -> dict[str, Any]:
+        def as_int(text: str) -> int | float:
+            value = float(text)
+            if value.is_integer():
+                changed.append(True)
+                return int(value)
+            return value
 
-    return _relaxed_json(s, ref, a, parse_float=as_int)
+        return {"parse_float": as_int, "object_pairs_hook": _no_duplicates}
+
+    return _lax_json(ref, a, lambda obj, changed: obj, hooks)
 
 
 def _json_bools_as_ints(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
-    def fix(v: Any) -> Any:
+    def fix(v: Any, changed: list[bool]) -> Any:
         if isinstance(v, bool):
+            changed.append(True)
             return int(v)
         if isinstance(v, list):
-            return [fix(x) for x in v]
+            return [fix(x, changed) for x in v]
         if isinstance(v, dict):
-            return {k: fix(x) for k, x in v.items()}
+            return {k: fix(x, changed) for k, x in v.items()}
         return v
 
-    text = a.get("json")
-    try:
-        obj = json.loads(text, object_pairs_hook=_no_duplicates) if isinstance(text, str) else None
-    except (ValueError, RecursionError):
-        return ref(a)
-    if obj is None:
-        return ref(a)
-    return ref({"json": json.dumps(fix(obj), separators=(",", ":"))})
+    return _lax_json(ref, a, fix, lambda changed: {"object_pairs_hook": _no_duplicates})
 
 
 def _json_depth_unbounded(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
-    """Drops unknown keys before the depth check ever sees them (spec §15 JsonDepthUnbounded)."""
+    """Skips unknown keys' values whatever their depth (spec §15 JsonDepthUnbounded); the
+    other rules (size, duplicates, types) hold, and a stack overflow is still `Codec`."""
     text = a.get("json")
     if not isinstance(text, str):
         return ref(a)
+    if len(text.encode("utf-8", "surrogatepass")) > 1 << 20:
+        raise fail("Codec")
     try:
         obj = json.loads(text, object_pairs_hook=_no_duplicates)
     except RecursionError:
-        raise  # the recursion error escapes: a crash the spec forbids
+        raise fail("Codec") from None
     except ValueError:
         return ref(a)
     if not isinstance(obj, dict):
@@ -401,6 +419,8 @@ def _json_depth_unbounded(s: MutantSession, ref: Handler, a: Args) -> dict[str, 
     if isinstance(slim.get("network_context"), dict):
         net = slim["network_context"]
         slim["network_context"] = {k: net[k] for k in ("rtt_bucket", "path_hint") if k in net}
+    if slim == obj:
+        return ref(a)
     return ref({"json": json.dumps(slim, separators=(",", ":"))})
 
 
