@@ -91,6 +91,8 @@ def test_unusable_implementation_exits_2(
         ('{"expectations": [{"glob": "a/*", "action": "xfail"}]}', "reason"),
         ('{"expectations": [{"glob": "a/*", "action": "xfail", "reason": " "}]}', "reason"),
         ('{"expectations": [{"glob": "a/*", "action": "maybe", "reason": "r"}]}', "action"),
+        ('{"expectations": [{"action": "skip", "reason": "r"}]}', "expectations/0"),
+        ('{"expectations": [{"glob": "a", "flag": "B", "action": "skip", "reason": "r"}]}', "/0"),
     ],
 )
 def test_bad_expectations_file_exits_2(
