@@ -8,6 +8,7 @@ numbers are left out so that an unrelated edit does not turn a known finding int
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ def minimize(harness: Harness, root: Path, crash_file: Path, out_file: Path,
     out_file.parent.mkdir(parents=True, exist_ok=True)
     argv = libfuzzer_argv(harness, root, corpus_dirs=[crash_file], extra=[
         "-minimize_crash=1", f"-max_total_time={seconds}", f"-exact_artifact_path={out_file}",
-        *extra])
+        f"-artifact_prefix={out_file.parent}{os.sep}", *extra])
     try:
         subprocess.run(argv, env=env, capture_output=True, timeout=seconds * 3 + 60,
                        check=False)

@@ -46,6 +46,7 @@ HARNESSES: tuple[Harness, ...] = (
     Harness("nonce_mutation"),
     Harness("json_decode", max_len=16384, dict_name="json.dict"),
     Harness("binary_decode"),
+    Harness("http_body", dict_name="http.dict"),
     Harness("differential", timeout_s=20, smoke_runs=500),
 )
 

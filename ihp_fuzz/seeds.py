@@ -8,7 +8,9 @@ tests/test_fuzz_coverage.py); the decoder seeds are valid capsules in both wire 
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import struct
 import sys
 from collections.abc import Callable, Iterator
@@ -89,10 +91,30 @@ def _decoder_variants(fields: CapsuleFields) -> Iterator[tuple[str, bytes, bytes
                                                 b"[1,1,1,1,1,1,1,1,1,1,1]", 1)
 
 
+def _http_variants(fields: CapsuleFields) -> Iterator[tuple[str, dict[str, object]]]:
+    """(name, body): the §9.3 form of the golden capsule and one near miss per rule."""
+    body: dict[str, object] = {
+        "version": fields.version, "header_id": fields.header_id,
+        "client_nonce_b64": base64.b64encode(fields.client_nonce).decode(),
+        "server_profile_id": str(fields.server_profile_id),
+        "network_context": {"rtt_bucket": fields.rtt_bucket, "path_hint": fields.path_hint},
+        "payload_b64": base64.b64encode(fields.payload).decode()}
+    yield "valid", body
+    yield "nonce-11", {**body, "client_nonce_b64": base64.b64encode(b"\1" * 11).decode()}
+    yield "nonce-not-base64", {**body, "client_nonce_b64": "AQEBAQEBAQEBAQEB!"}
+    yield "profile-id-leading-zero", {**body, "server_profile_id": "01"}
+    yield "profile-id-number", {**body, "server_profile_id": 1}
+    yield "nonce-non-canonical", {**body, "client_nonce_b64": "AQEBAQEBAQEBAQH="}
+    yield "payload-unpadded", {**body, "payload_b64": str(body["payload_b64"]).rstrip("=")}
+    yield "version-bool", {**body, "version": True}
+    yield "missing-network", {k: v for k, v in body.items() if k != "network_context"}
+
+
 def seed_inputs() -> dict[str, dict[str, bytes]]:
     """harness → {file name → content}."""
     corpora: dict[str, dict[str, bytes]] = {h: {} for h in (
-        "nonce_mutation", "binary_decode", "json_decode", "capsule_roundtrip", "differential")}
+        "nonce_mutation", "binary_decode", "json_decode", "capsule_roundtrip", "differential",
+        "http_body")}
     for name, now, variant, fields, as_json in _mutation_seeds():
         body = inputs.encode_capsule(fields, as_json)
         corpora["nonce_mutation"][name] = inputs.MutationInput(now, variant, body,
@@ -101,6 +123,8 @@ def seed_inputs() -> dict[str, dict[str, bytes]]:
         for name, binary, text in _decoder_variants(fields):
             corpora["binary_decode"][f"{source}-{name}"] = binary
             corpora["json_decode"][f"{source}-{name}"] = text
+    for name, request in _http_variants(golden.golden_fields()):
+        corpora["http_body"][name] = json.dumps(request, separators=(",", ":")).encode()
     corpora["json_decode"]["deep"] = b'{"x":' + b"[" * 70 + b"]" * 70 + b"}"
     corpora["json_decode"]["not-utf8"] = b'{"version":"\xff"}'
     for index in range(16):  # FuzzedDataProvider inputs: a spread of first bytes and lengths

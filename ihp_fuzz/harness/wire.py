@@ -78,11 +78,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _reject_constant(_: str) -> Any:
-    raise _Reject  # NaN, Infinity, -Infinity
+    raise _Reject  # NaN, Infinity, -Infinity: not JSON
 
 
-def _reject_float(_: str) -> Any:
-    raise _Reject  # fractions and exponents
+class _NotAnInteger:
+    """A fraction, an exponent or a very long integer: legal JSON, so legal inside an
+    ignored unknown key, never the value of an integer field."""
+
+
+_NOT_AN_INTEGER = _NotAnInteger()
+
+
+def _parse_int(digits: str) -> Any:
+    # u64 needs 20 digits; longer numbers only matter as "out of range" (and Python
+    # refuses to convert more than 4,300 digits)
+    return int(digits) if len(digits) <= 30 else _NOT_AN_INTEGER
 
 
 _DEPTH_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
@@ -121,8 +131,8 @@ def from_json(data: bytes | str) -> CapsuleFields | None:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         if len(text.encode("utf-8", "surrogatepass")) > JSON_MAX_BYTES or not _depth_ok(text):
             return None
-        doc = json.loads(text, object_pairs_hook=_no_duplicates,
-                         parse_constant=_reject_constant, parse_float=_reject_float)
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_parse_int,
+                         parse_constant=_reject_constant, parse_float=lambda _: _NOT_AN_INTEGER)
         if type(doc) is not dict or type(doc.get("network_context")) is not dict:
             return None
         context = doc["network_context"]
