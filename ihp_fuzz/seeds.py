@@ -14,7 +14,6 @@ import json
 import struct
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import blake3
@@ -36,11 +35,11 @@ def fixture_fields() -> CapsuleFields:
     key = golden._hkdf(profile, b"tls exporter key material", info)
     unsealed = CapsuleFields(1, 99, b"\7" * 12, 42, 7, 120, b"")
     payload = seal(key, unsealed, env_hash, plaintext(b"fixture payload", 1_700_000_000, 99))
-    return replace(unsealed, payload=payload)
+    return unsealed._replace(payload=payload)
 
 
 def _resealed(fields: CapsuleFields, body: bytes) -> CapsuleFields:
-    return replace(fields, payload=seal(golden.independent_session_key(),
+    return fields._replace(payload=seal(golden.independent_session_key(),
                                         fields, golden.GOLDEN_ENV_HASH, body))
 
 
@@ -57,19 +56,19 @@ def _mutation_seeds() -> Iterator[tuple[str, int, int, CapsuleFields, bool]]:
     yield "ok-drift-edge", ts + 300, 0, g, False
     yield "step0-now-i64min", I64_MIN, 0, g, False
     yield "step1-config", ts, 6, g, False
-    yield "step2-version", ts, 0, _resealed(replace(g, version=2), _body()), False
-    yield "ok-version2", ts, 1, _resealed(replace(g, version=2), _body()), False
-    yield "step3-path-hint-0", ts, 0, _resealed(replace(g, path_hint=0), _body()), False
-    yield "step4-tag-bit", ts, 0, replace(g, payload=g.payload[:-1] + bytes(
+    yield "step2-version", ts, 0, _resealed(g._replace(version=2), _body()), False
+    yield "ok-version2", ts, 1, _resealed(g._replace(version=2), _body()), False
+    yield "step3-path-hint-0", ts, 0, _resealed(g._replace(path_hint=0), _body()), False
+    yield "step4-tag-bit", ts, 0, g._replace(payload=g.payload[:-1] + bytes(
         [g.payload[-1] ^ 1])), False
-    yield "step4-nonce", ts, 0, replace(g, client_nonce=b"\2" + g.client_nonce[1:]), False
-    yield "step4-profile-id", ts, 0, replace(g, server_profile_id=2), False
-    yield "step4-short", ts, 0, replace(g, payload=g.payload[:15]), False
+    yield "step4-nonce", ts, 0, g._replace(client_nonce=b"\2" + g.client_nonce[1:]), False
+    yield "step4-profile-id", ts, 0, g._replace(server_profile_id=2), False
+    yield "step4-short", ts, 0, g._replace(payload=g.payload[:15]), False
     yield "step5-short-plaintext", ts, 0, _resealed(g, _body()[:19]), False
     yield "step5-declared-over-max", ts, 4, g, False
     yield "step5-total", ts, 0, _resealed(g, b"\x0d" + _body()[1:]), False
     yield "step6-i64min", ts, 0, _resealed(g, _body(timestamp=I64_MIN)), False
-    yield "step7-clear-header-id", ts, 0, replace(g, header_id=45), False
+    yield "step7-clear-header-id", ts, 0, g._replace(header_id=45), False
     yield "step7-embedded-header-id", ts, 0, _resealed(g, _body(header_id=43)), False
     yield "step8-stale-past", ts + 301, 0, g, False
     yield "step8-stale-future", ts - 301, 0, g, True

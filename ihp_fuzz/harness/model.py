@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -57,9 +58,9 @@ class ModelConfig:
     max_fingerprint_bytes: int = MAX_FINGERPRINT_BYTES
 
 
-@dataclass(frozen=True, slots=True)
-class CapsuleFields:
-    """Spec §7.1 fields as plain values (no validation: the fuzzer makes them)."""
+class CapsuleFields(NamedTuple):
+    """Spec §7.1 fields as plain values (no validation: the fuzzer makes them). A tuple:
+    the mutator makes one per execution, so it must be cheap to build and `_replace`."""
 
     version: int
     header_id: int
