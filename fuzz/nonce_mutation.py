@@ -68,9 +68,8 @@ def TestOneInput(data: bytes) -> None:
     require_outcome(expected, error, "decrypt")
     if error is None:
         _check_success(expected, plaintext)
-    check_metrics({name: metrics.total(name) for name in
-                   ("ihp.decrypt.total", "ihp.decrypt.failure", "ihp.decrypt.success")},
-                  reference.failure_labels(metrics, "ihp.decrypt.failure"), "decrypt",
+    totals, failure_codes = reference.metric_summary(metrics, "decrypt")
+    check_metrics(totals, failure_codes, "decrypt",
                   ihp_ref.ErrorCode(error).telemetry if error else None)
 
 

@@ -126,10 +126,11 @@ def seed_inputs() -> dict[str, dict[str, bytes]]:
         corpora["http_body"][name] = json.dumps(request, separators=(",", ":")).encode()
     corpora["json_decode"]["deep"] = b'{"x":' + b"[" * 70 + b"]" * 70 + b"}"
     corpora["json_decode"]["not-utf8"] = b'{"version":"\xff"}'
-    for index in range(16):  # FuzzedDataProvider inputs: a spread of first bytes and lengths
+    for index in range(48):  # FuzzedDataProvider inputs: a spread of first bytes and lengths
         blob = hashlib.sha256(bytes([index])).digest() * (1 + index % 4)
-        corpora["capsule_roundtrip"][f"fdp-{index:02d}"] = bytes([index * 16]) + blob
-        corpora["differential"][f"op-{index:02d}"] = bytes([index]) + blob
+        corpora["capsule_roundtrip"][f"fdp-{index:02d}"] = bytes([index * 5]) + blob
+        if index < 24:  # the first byte picks the operation: each of the 12 twice
+            corpora["differential"][f"op-{index:02d}"] = bytes([index]) + blob
     return corpora
 
 

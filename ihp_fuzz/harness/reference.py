@@ -10,7 +10,7 @@ from functools import cache
 import ihp_ref
 from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
 
-__all__ = ["failure_labels", "fields_of", "ref_capsule", "ref_config"]
+__all__ = ["fields_of", "metric_summary", "ref_capsule", "ref_config"]
 
 
 def fields_of(capsule: ihp_ref.IhpCapsule) -> CapsuleFields:
@@ -34,6 +34,15 @@ def ref_config(config: ModelConfig) -> ihp_ref.IhpConfig:
                              config.max_fingerprint_bytes)
 
 
-def failure_labels(metrics: ihp_ref.RecordingMetrics, name: str) -> list[str]:
-    return [dict(labels).get("code", "?") for (metric, labels), n in metrics.counts.items()
-            if metric == name for _ in range(n)]
+def metric_summary(metrics: ihp_ref.RecordingMetrics,
+                   operation: str) -> tuple[dict[str, int], list[str]]:
+    """(total per metric name, telemetry codes of the `ihp.<operation>.failure` counts), in
+    one pass over the recorded counts."""
+    totals: dict[str, int] = {}
+    failure_name = f"ihp.{operation}.failure"
+    codes: list[str] = []
+    for (name, labels), count in metrics.counts.items():
+        totals[name] = totals.get(name, 0) + count
+        if name == failure_name:
+            codes += [dict(labels).get("code", "?")] * count
+    return totals, codes

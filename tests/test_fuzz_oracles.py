@@ -1,0 +1,138 @@
+"""Each harness's rule can fail: a broken implementation in-process makes it raise.
+
+(A harness that could not fail would fuzz nothing.) The broken versions are patched into
+the `ihp_ref` module the harness calls; the inputs are committed seeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ihp_ref
+from ihp_fuzz.harness.findings import HarnessFinding
+from tests._fuzz_support import FUZZ, import_harness
+
+
+def _seed(harness: str, name: str) -> bytes:
+    return (FUZZ / "corpus" / harness / f"seed-{name}").read_bytes()
+
+
+def test_nonce_mutation_catches_a_wrong_error_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("nonce_mutation")
+    real = ihp_ref.decrypt_capsule
+
+    def lenient(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real(*args, **kwargs)
+        except ihp_ref.IhpError as error:
+            if error.code is ihp_ref.ErrorCode.STALE_TIMESTAMP:
+                raise ihp_ref.IhpError(ihp_ref.ErrorCode.INVALID_TIMESTAMP) from None
+            raise
+
+    monkeypatch.setattr(ihp_ref, "decrypt_capsule", lenient)
+    harness.TestOneInput(_seed("nonce_mutation", "ok-binary"))
+    with pytest.raises(HarnessFinding, match="expected-StaleTimestamp-got-InvalidTimestamp"):
+        harness.TestOneInput(_seed("nonce_mutation", "step8-stale-past"))
+
+
+def test_nonce_mutation_catches_a_failure_counted_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("nonce_mutation")
+    real = ihp_ref.decrypt_capsule
+
+    def double_count(*args: Any, metrics: Any, **kwargs: Any) -> Any:
+        try:
+            return real(*args, metrics=metrics, **kwargs)
+        except ihp_ref.IhpError as error:
+            metrics.increment("ihp.decrypt.failure", {"code": error.code.telemetry})
+            raise
+
+    monkeypatch.setattr(ihp_ref, "decrypt_capsule", double_count)
+    with pytest.raises(HarnessFinding, match="metrics-decrypt-failure"):
+        harness.TestOneInput(_seed("nonce_mutation", "step4-tag-bit"))
+
+
+def test_json_decode_catches_a_rejected_valid_capsule(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("json_decode")
+    monkeypatch.setattr(ihp_ref, "capsule_from_json", lambda _: (_ for _ in ()).throw(
+        ihp_ref.IhpError(ihp_ref.ErrorCode.CODEC)))
+    with pytest.raises(HarnessFinding, match="json-rejects-valid"):
+        harness.TestOneInput(_seed("json_decode", "golden-valid"))
+
+
+def test_json_decode_lets_other_exceptions_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("json_decode")
+    monkeypatch.setattr(ihp_ref, "capsule_from_json", lambda _: {}["version"])
+    with pytest.raises(KeyError):
+        harness.TestOneInput(_seed("json_decode", "golden-valid"))
+
+
+def test_binary_decode_catches_a_non_canonical_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("binary_decode")
+    real = ihp_ref.capsule_to_binary
+    monkeypatch.setattr(ihp_ref, "capsule_to_binary", lambda c: real(c) + b"\0")
+    with pytest.raises(HarnessFinding, match="binary-not-canonical"):
+        harness.TestOneInput(_seed("binary_decode", "golden-valid"))
+
+
+def test_http_body_catches_a_wrong_nonce_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("http_body")
+    real = ihp_ref.capsule_from_http
+
+    def codec_only(body: Any) -> Any:
+        try:
+            return real(body)
+        except ihp_ref.IhpError:
+            raise ihp_ref.IhpError(ihp_ref.ErrorCode.CODEC) from None
+
+    monkeypatch.setattr(ihp_ref, "capsule_from_http", codec_only)
+    with pytest.raises(HarnessFinding, match="http-raised-Codec"):
+        harness.TestOneInput(_seed("http_body", "nonce-11"))
+
+
+def test_roundtrip_catches_a_payload_that_is_not_the_spec_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("capsule_roundtrip")
+    real = ihp_ref.encrypt_capsule
+
+    def flipped(*args: Any, **kwargs: Any) -> Any:
+        capsule = real(*args, **kwargs)
+        return ihp_ref.IhpCapsule(capsule.version, capsule.header_id, capsule.client_nonce,
+                                  capsule.server_profile_id, capsule.network_context,
+                                  bytes([capsule.payload[0] ^ 1]) + capsule.payload[1:])
+
+    monkeypatch.setattr(ihp_ref, "encrypt_capsule", flipped)
+    # FuzzedDataProvider inputs: about one in ten reaches a successful encryption
+    candidates = [hashlib.sha256(bytes([n])).digest() * 4 for n in range(256)]
+    with pytest.raises(HarnessFinding, match="encrypt-payload-differs"):
+        for data in candidates:
+            harness.TestOneInput(data)
+
+
+def test_differential_catches_a_shim_that_answers_differently(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shim = tmp_path / "always_codec.py"
+    shim.write_text(textwrap.dedent("""
+        import json, sys
+        for line in sys.stdin:
+            request = json.loads(line)
+            if request["op"] == "hello":
+                result = {"protocol": "ihp-shim/1", "implementation": "x", "version": "0",
+                          "ops": ["decrypt_capsule"]}
+                response = {"id": request["id"], "ok": True, "result": result}
+            else:
+                response = {"id": request["id"], "ok": False, "error": "Codec"}
+            print(json.dumps(response), flush=True)
+    """), encoding="utf-8")
+    harness = import_harness("differential")
+    monkeypatch.setenv("IHP_FUZZ_SHIM", f"{sys.executable} {shim}")
+    monkeypatch.setattr(harness, "_client", None)
+    with pytest.raises(HarnessFinding, match="differs-"):
+        for seed in sorted((FUZZ / "corpus" / "differential").iterdir()):
+            harness.TestOneInput(seed.read_bytes())
+    harness._client.close()
