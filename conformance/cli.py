@@ -52,8 +52,10 @@ def _profiles(text: str) -> tuple[str, ...]:
     bad = [n for n in names if n.lower() not in known]
     if bad or not names:
         choices = ", ".join(_SHIM_PROFILES)
+        hint = "; IHP-HTTP is tested by 'ihp-conformance http'" if "ihp-http" in {
+            b.lower() for b in bad} else ""  # fmt: skip
         raise argparse.ArgumentTypeError(
-            f"unknown profile(s) {', '.join(bad) or text!r}; choose from {choices}"
+            f"unknown profile(s) {', '.join(bad) or text!r}; choose from {choices}{hint}"
         )
     return tuple(known[n.lower()] for n in names)
 

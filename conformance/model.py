@@ -163,6 +163,7 @@ class RunReport:
     started_at: str = ""  # ISO 8601, UTC
     duration_s: float = 0.0
     notes: list[str] = field(default_factory=list)  # free-text remarks (restarts, aborts)
+    settings: dict[str, object] = field(default_factory=dict)  # what reproduces the run
 
     def counts(self) -> dict[Verdict, int]:
         """Verdict → number of cases, only verdicts that occurred."""

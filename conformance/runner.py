@@ -392,6 +392,14 @@ def run_suite(options: RunOptions) -> RunReport:
         started_at=started_at,
         duration_s=time.perf_counter() - t0,
         notes=[*notes, *shared.notes],
+        settings={
+            "cases": options.cases,
+            "profiles": ",".join(options.profiles or _SHIM_PROFILES),
+            "jobs": options.jobs,
+            "timeout": options.timeout,
+            "fail_fast": options.fail_fast,
+            "vectors": options.vectors,
+        },
     )
 
 

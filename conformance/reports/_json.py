@@ -46,6 +46,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
             "command": report.command,
         },
         "seed": report.seed,
+        "settings": dict(report.settings),
         "started_at": report.started_at,
         "duration_s": round(report.duration_s, 3),
         "exit_status": report.exit_status(),

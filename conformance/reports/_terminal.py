@@ -35,6 +35,10 @@ def _table(title: str, rows: list[tuple[str, dict[Verdict, int], str]]) -> list[
     return [fmt(head), rule, *(fmt(r) for r in body)]
 
 
+def _settings(report: RunReport) -> str:
+    return "  ".join(f"{k}={v}" for k, v in report.settings.items())
+
+
 def _op_status(counts: dict[Verdict, int]) -> str:
     if any(v in UNEXPECTED_VERDICTS for v in counts):
         return "deviates"
@@ -49,6 +53,7 @@ def render_terminal(report: RunReport) -> str:
     lines = [
         f"implementation: {report.implementation} {report.implementation_version}".rstrip(),
         f"seed: {report.seed}" if report.seed is not None else "seed: (none)",
+        *([f"settings: {_settings(report)}"] if report.settings else []),
         f"cases: {len(report.results)} in {report.duration_s:.1f} s  "
         + "  ".join(f"{v}={counts[v]}" for v in _COLUMNS if v in counts),
         "",
