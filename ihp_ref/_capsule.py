@@ -6,7 +6,7 @@ import hmac
 import struct
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 
@@ -47,6 +47,7 @@ __all__ = [
     "IhpCapsule",
     "IhpPlaintext",
     "associated_data",
+    "count_failed_attempt",
     "decrypt_capsule",
     "encode_plaintext",
     "encrypt_capsule",
@@ -160,9 +161,7 @@ def encrypt_capsule(
                            network_context, env_hash, session_key, password, timestamp)
     except IhpError as error:
         if counting:
-            metrics.increment(ENCRYPT_FAILURE, _CODE_LABELS[error.code])
-            if error.code is ErrorCode.INVALID_VERSION:
-                metrics.increment(ENCRYPT_VERSION_REJECTED)
+            _count_failure(metrics, "encrypt", error.code)
         raise
     if counting:
         metrics.increment(ENCRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
@@ -217,7 +216,7 @@ def decrypt_capsule(
         plaintext = _decrypt(capsule, env_hash, session_key, now, config, replay_guard)
     except IhpError as error:
         if counting:
-            _count_decrypt_failure(metrics, error.code)
+            _count_failure(metrics, "decrypt", error.code)
         raise
     if counting:
         metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
@@ -225,14 +224,32 @@ def decrypt_capsule(
     return plaintext
 
 
-def _count_decrypt_failure(metrics: MetricsSink, code: ErrorCode) -> None:
-    metrics.increment(DECRYPT_FAILURE, _CODE_LABELS[code])
-    if code is ErrorCode.INVALID_VERSION:
-        metrics.increment(DECRYPT_VERSION_REJECTED)
-    elif code is ErrorCode.HEADER_ID_MISMATCH:
-        metrics.increment(HEADER_MISMATCH)
-    elif code is ErrorCode.STALE_TIMESTAMP:
-        metrics.increment(DRIFT_REJECTED)
+# spec §16: the counters a failure increments besides `.failure`, by operation and code
+_FAILURE_COUNTERS: dict[tuple[str, ErrorCode], str] = {
+    ("encrypt", ErrorCode.INVALID_VERSION): ENCRYPT_VERSION_REJECTED,
+    ("decrypt", ErrorCode.INVALID_VERSION): DECRYPT_VERSION_REJECTED,
+    ("decrypt", ErrorCode.HEADER_ID_MISMATCH): HEADER_MISMATCH,
+    ("decrypt", ErrorCode.STALE_TIMESTAMP): DRIFT_REJECTED,
+}
+_FAILURE = {"encrypt": ENCRYPT_FAILURE, "decrypt": DECRYPT_FAILURE}
+_TOTAL = {"encrypt": ENCRYPT_TOTAL, "decrypt": DECRYPT_TOTAL}
+
+
+def _count_failure(metrics: MetricsSink, operation: str, code: ErrorCode) -> None:
+    metrics.increment(_FAILURE[operation], _CODE_LABELS[code])
+    extra = _FAILURE_COUNTERS.get((operation, code))
+    if extra is not None:
+        metrics.increment(extra)
+
+
+def count_failed_attempt(
+    metrics: MetricsSink, operation: Literal["encrypt", "decrypt"], code: ErrorCode
+) -> None:
+    """Count one attempt that failed before `encrypt_capsule` / `decrypt_capsule` could
+    run: an adapter's step 0 (a typed value that could not be made, a wire form that did
+    not decode). spec §16: every attempt counted, every failure exactly once."""
+    metrics.increment(_TOTAL[operation])
+    _count_failure(metrics, operation, code)
 
 
 def _decrypt(

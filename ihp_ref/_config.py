@@ -14,6 +14,7 @@ from ._constants import (
     PROTOCOL_VERSION_V1,
 )
 from ._errors import ErrorCode, IhpError
+from ._values import ProtocolVersion
 
 __all__ = ["AEAD_AES256GCM", "IhpConfig", "IhpConfigBuilder", "validate"]
 
@@ -61,6 +62,7 @@ def _in_range(config: IhpConfig) -> bool:
     return bool(
         _within(config.max_timestamp_drift, 0, MAX_ALLOWED_DRIFT_SECONDS)
         and config.allowed_versions
+        and all(type(v) is int or type(v) is ProtocolVersion for v in config.allowed_versions)
         and config.allowed_versions <= _KNOWN_VERSIONS
         and config.aead_algorithm == AEAD_AES256GCM
         and _within(config.max_payload_bytes, 1, MAX_PAYLOAD_BYTES)
@@ -84,7 +86,7 @@ class IhpConfigBuilder:
         return self
 
     def allowed_versions(self, versions: Iterable[int]) -> IhpConfigBuilder:
-        self._config = replace(self._config, allowed_versions=frozenset(int(v) for v in versions))
+        self._config = replace(self._config, allowed_versions=frozenset(versions))
         return self
 
     def aead_algorithm(self, name: str) -> IhpConfigBuilder:

@@ -160,6 +160,9 @@ class PasswordMaterial:
     def __hash__(self) -> int:
         raise TypeError("PasswordMaterial is not hashable")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("PasswordMaterial cannot be pickled")
+
 
 _ZERO_KEY = bytes(KEY_BYTES)
 

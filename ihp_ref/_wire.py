@@ -47,7 +47,9 @@ def _codec() -> IhpError:
 
 # ---------------------------------------------------------------- JSON (spec §9.1)
 
-_BRACKETS_OR_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A string token may run to the end of the text: an unterminated string (invalid JSON
+# anyway) then never makes the scanner retry from every later quote (quadratic time).
+_BRACKETS_OR_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 
 
 def _too_deep(text: str) -> bool:
@@ -90,8 +92,11 @@ def _non_integer(_: str) -> _NonInteger:
 
 
 def _integer_or_marker(digits: str) -> int | _NonInteger:
-    # a field holds at most a u64 (20 digits); longer ones only matter as "not in range"
-    return int(digits) if len(digits) <= 40 else _NON_INTEGER
+    # a field holds at most a u64 (20 digits); longer ones only matter as "not in range".
+    # "-0" is not an unsigned integer: serde_json reads it as the float -0.0.
+    if len(digits) > 40 or digits == "-0":
+        return _NON_INTEGER
+    return int(digits)
 
 
 def _reject_constant(_: str) -> Any:
@@ -120,13 +125,14 @@ def _load_json(document: str | bytes) -> Any:
         raise TypeError("a JSON capsule is str or bytes")
     if _too_deep(text):
         raise _codec()
-    try:
-        return json.loads(text, object_pairs_hook=_object_without_duplicates,
-                          parse_float=_non_integer, parse_constant=_reject_constant)
-    except (_Reject, json.JSONDecodeError, RecursionError):
-        raise _codec() from None
-    except ValueError:  # an integer past Python's digit limit: valid JSON, decode it again
-        pass
+    if "-0" not in text:  # the fast path: no integer needs a closer look
+        try:
+            return json.loads(text, object_pairs_hook=_object_without_duplicates,
+                              parse_float=_non_integer, parse_constant=_reject_constant)
+        except (_Reject, json.JSONDecodeError, RecursionError):
+            raise _codec() from None
+        except ValueError:  # an integer past Python's digit limit: valid JSON, look again
+            pass
     try:
         return json.loads(text, object_pairs_hook=_object_without_duplicates,
                           parse_float=_non_integer, parse_constant=_reject_constant,

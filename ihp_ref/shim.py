@@ -220,9 +220,9 @@ class ShimSession:
             return _error(request_id, INTERNAL_ERROR, type(error).__name__)
 
     def handle_line(self, line: bytes) -> bytes:
-        try:
-            request = json.loads(line)
-        except (ValueError, RecursionError):
+        try:  # an integer too long for Python is still JSON: keep the request and its id
+            request = json.loads(line, parse_int=_request_int)
+        except (ValueError, RecursionError):  # nesting past Python's recursion limit too
             response = _error(None, ErrorCode.CODEC.value, "request is not JSON")
         else:
             response = self.handle(request)
@@ -323,6 +323,12 @@ class ShimSession:
         ):
             raise _codec()
         return {"bucket": rtt_bucket_from_samples(samples)}
+
+
+def _request_int(digits: str) -> int | str:
+    # no argument of the protocol is a number longer than 40 digits; keep such a value
+    # as its digits (a string), which every field then rejects as mistyped
+    return int(digits) if len(digits) <= 40 else digits
 
 
 def _error(request_id: object, code: str, detail: str) -> dict[str, Any]:

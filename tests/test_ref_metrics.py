@@ -79,3 +79,14 @@ def test_labels_only_ever_hold_versions_and_telemetry_codes() -> None:
     for key, value in labels:
         assert key in {"code", "version"}
         assert value in telemetry if key == "code" else value.isdigit()
+
+
+def test_a_step0_failure_counted_by_an_adapter_counts_once() -> None:
+    metrics = ihp.RecordingMetrics()
+    try:
+        ihp.ClientNonce(b"short")
+    except IhpError as error:
+        ihp.count_failed_attempt(metrics, "decrypt", error.code)
+    assert metrics.count("ihp.decrypt.total") == 1
+    assert metrics.count("ihp.decrypt.failure", code="ConfigRejected") == 1
+    assert metrics.total("ihp.decrypt.failure") == 1

@@ -55,8 +55,8 @@ def test_entries_live_for_the_drift_window_after_the_capsule_timestamp() -> None
     guard = ihp.ReplayGuard()
     assert _decrypt(sealed(GOLDEN), guard) is None
     assert _decrypt(sealed(GOLDEN), guard, now=T0 + 300) is ErrorCode.NONCE_REUSE
-    guard.check_and_record(9, b"n" * 12, b"p", timestamp=T0, now=T0 + 301, window=300)
-    assert len(guard) == 1  # the golden entry expired, the new one stays
+    guard.check_and_record(1, GOLDEN.nonce, b"other", timestamp=T0 + 301, now=T0 + 301,
+                           window=300)  # the golden entry is dead at T0 + 301: no collision
 
 
 def test_full_guard_fails_closed_and_counts() -> None:
@@ -74,3 +74,29 @@ def test_replay_check_comes_after_every_other_check() -> None:
     guard = ihp.ReplayGuard()
     assert _decrypt(sealed(GOLDEN), guard) is None
     assert _decrypt(sealed(GOLDEN), guard, now=T0 + 301) is ErrorCode.STALE_TIMESTAMP
+
+
+def test_an_entry_stays_live_when_a_later_request_reads_an_earlier_clock() -> None:
+    # the guard's clock is each request's `now`; a later `now` must not make it forget
+    guard = ihp.ReplayGuard()
+    guard.check_and_record(1, b"a" * 12, b"p", timestamp=1_000, now=1_000, window=300)
+    guard.check_and_record(1, b"b" * 12, b"q", timestamp=1_301, now=1_301, window=300)
+    try:
+        guard.check_and_record(1, b"a" * 12, b"p", timestamp=1_000, now=1_000, window=300)
+    except IhpError as error:
+        assert error.code is ErrorCode.NONCE_REUSE
+    else:
+        raise AssertionError("a replay inside its window was accepted")
+
+
+def test_an_expired_entry_no_longer_blocks_its_nonce() -> None:
+    guard = ihp.ReplayGuard()
+    guard.check_and_record(1, b"a" * 12, b"p", timestamp=1_000, now=1_000, window=300)
+    guard.check_and_record(1, b"a" * 12, b"p", timestamp=1_400, now=1_400, window=300)
+
+
+def test_a_full_guard_forgets_dead_entries_before_failing_closed() -> None:
+    guard = ihp.ReplayGuard(capacity=1)
+    guard.check_and_record(1, b"a" * 12, b"p", timestamp=1_000, now=1_000, window=300)
+    guard.check_and_record(1, b"b" * 12, b"p", timestamp=1_400, now=1_400, window=300)
+    assert len(guard) == 1

@@ -59,10 +59,12 @@ def test_error_messages_are_the_fixed_spec_strings(make: object) -> None:
     _assert_clean(str(info.value) + repr(info.value), KEY_BYTES, PASSWORD)
 
 
-def test_keys_cannot_be_pickled() -> None:
+def test_keys_and_passwords_cannot_be_pickled() -> None:
     import pickle
     with pytest.raises(TypeError):
         pickle.dumps(ihp.SessionKey(KEY_BYTES))
+    with pytest.raises(TypeError):
+        pickle.dumps(ihp.PasswordMaterial(PASSWORD))
 
 
 def test_nothing_secret_reaches_log_records(caplog: pytest.LogCaptureFixture) -> None:

@@ -152,6 +152,12 @@ def test_malformed_requests_get_a_response_never_an_exception(request_obj: objec
         code.value for code in ihp.ErrorCode}
 
 
+def test_a_request_holding_a_huge_integer_keeps_its_id() -> None:
+    line = ('{"id":42,"op":"capsule_from_json","args":{"json":"{}","pad":' + "1" * 4400 + "}}")
+    response = json.loads(ShimSession().handle_line(line.encode()))
+    assert response["id"] == 42 and response["error"] == "Codec"
+
+
 def test_subprocess_shim_answers_pipelined_requests_in_order_and_exits_zero() -> None:
     requests = [{"id": i, "op": "decrypt_capsule", "args": DECRYPT_ARGS} for i in range(50)]
     lines = [json.dumps(r) for r in requests]

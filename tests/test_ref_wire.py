@@ -99,6 +99,30 @@ def test_json_brackets_inside_strings_do_not_count_as_nesting() -> None:
     assert ihp.capsule_from_json(document) == CAPSULE
 
 
+@pytest.mark.parametrize("field", ["version", "header_id", "server_profile_id"])
+def test_json_minus_zero_is_not_an_unsigned_integer(field: str) -> None:
+    document = CANONICAL.replace(f'"{field}":', f'"{field}":-0,"_was":', 1)
+    assert _codec(lambda: ihp.capsule_from_json(document)) is ErrorCode.CODEC
+
+
+def test_json_minus_zero_inside_unknown_keys_is_ignored() -> None:
+    assert ihp.capsule_from_json(CANONICAL[:-1] + ',"unknown":[-0]}') == CAPSULE
+
+
+def test_json_depth_scan_is_linear_on_unterminated_strings() -> None:
+    # was quadratic: a 44 KB document took 11 s; this one (1 MiB) must come back at once.
+    # Run in a thread so that a regression fails the test instead of hanging the suite.
+    import threading
+    document = "[]" * 40 + "{}" * 30 + '"' + '\\"' * 349_000
+    outcome: list[ErrorCode] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(_codec(lambda: ihp.capsule_from_json(document))),
+        daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert outcome == [ErrorCode.CODEC]
+
+
 def test_json_over_one_mebibyte_is_codec() -> None:
     padding = " " * (1 << 20)
     assert _codec(lambda: ihp.capsule_from_json(CANONICAL + padding)) is ErrorCode.CODEC
