@@ -146,7 +146,8 @@ class Reader {
     const m = NUMBER.exec(t);
     if (m === null) this.fail('expected a value');
     this.pos = NUMBER.lastIndex;
-    if (m[1] === undefined && m[2] === undefined) return BigInt(m[0]);
+    // "-0" is not an unsigned integer: serde_json reads it as the float -0.0 (spec §9.1)
+    if (m[1] === undefined && m[2] === undefined && m[0] !== '-0') return BigInt(m[0]);
     return new JsonFloat(m[0], Number(m[0]));
   }
 

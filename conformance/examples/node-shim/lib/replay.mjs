@@ -20,23 +20,23 @@ export class ReplayGuard {
 
   /** Step 9 of spec §7.5: reuse, collision, or record. Only successes reach here. */
   checkAndRecord(serverProfileId, clientNonce, payload, timestamp, now, window) {
-    this.#expire(now);
     const key = `${serverProfileId}:${clientNonce.toString('hex')}`;
     const digest = createHash('sha256').update(payload).digest('hex');
     const seen = this.#entries.get(key);
+    // An entry is live while now ≤ timestamp + window, whatever `now`s came before: the
+    // guard's clock is each request's `now`, which may go backwards.
     // Digests of public ciphertext: comparing them leaks no secret.
-    if (seen !== undefined) {
+    if (seen !== undefined && now <= seen.expiresAt) {
       throw new IhpError(seen.digest === digest ? 'NonceReuse' : 'NonceCollision');
     }
-    if (this.#entries.size >= this.#capacity) throw new IhpError('NonceReuse'); // fail closed
+    if (seen === undefined && this.#entries.size >= this.#capacity) {
+      this.#expire(now); // only a full guard forgets the entries dead at `now`
+      if (this.#entries.size >= this.#capacity) throw new IhpError('NonceReuse'); // fail closed
+    }
     this.#entries.set(key, { digest, expiresAt: timestamp + window });
   }
 
-  /**
-   * An entry lives while now ≤ timestamp + window. Expiry is permanent: a later request
-   * whose `now` is earlier does not bring an expired entry back. (A linear sweep: the
-   * guards a conformance run builds hold a handful of entries.)
-   */
+  /** Forget the entries dead at `now` (a linear sweep, only when the guard is full). */
   #expire(now) {
     for (const [key, entry] of this.#entries) {
       if (entry.expiresAt < now) this.#entries.delete(key);
