@@ -23,7 +23,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ihp_ref import IhpError, ReplayGuard, ServerEnvHash, capsule_from_http
+from ihp_ref import (
+    IhpError,
+    ReplayGuard,
+    ServerEnvHash,
+    capsule_from_http,
+    count_failed_attempt,
+)
 
 from ._auth import Authenticator, AuthOutcome
 from ._logging import log_event
@@ -144,7 +150,8 @@ async def _auth_decision(request: Request, state: _State) -> Response:
         return _outcome(request, auth.reject_profile_id(), "server_profile_id")
     try:
         capsule = capsule_from_http(obj)
-    except (IhpError, TypeError, ValueError):
+    except IhpError as error:  # step 0 of the decryption: counted as a failed attempt
+        count_failed_attempt(auth.metrics, "decrypt", error.code)
         raise _Reject(422, "invalid_capsule_form") from None
     exporter = _exporter_key(request, state)
     if exporter is None:  # HTTPS front-end missing: fail closed, say so in the log

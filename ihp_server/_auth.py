@@ -26,6 +26,7 @@ from ihp_ref import (
     ServerEnvHash,
     ServerProfileId,
     SessionKey,
+    count_failed_attempt,
     decrypt_capsule,
     derive_profile_key,
     derive_session_key,
@@ -33,10 +34,6 @@ from ihp_ref import (
 )
 
 from ._metrics import PREVIOUS_KEY_SUCCESS
-
-# spec §16 names (ihp_ref exports the table, METRIC_NAMES, not these constants)
-DECRYPT_TOTAL = "ihp.decrypt.total"
-DECRYPT_FAILURE = "ihp.decrypt.failure"
 
 __all__ = ["AuthOutcome", "Authenticator"]
 
@@ -112,8 +109,7 @@ class Authenticator:
 
     def reject_profile_id(self) -> AuthOutcome:
         # Counted as a failed decryption attempt so the failure-ratio alert sees it.
-        self.metrics.increment(DECRYPT_TOTAL)
-        self.metrics.increment(DECRYPT_FAILURE, {"code": ErrorCode.CODEC.telemetry})
+        count_failed_attempt(self.metrics, "decrypt", ErrorCode.CODEC)
         return AuthOutcome(code=ErrorCode.CODEC)
 
     def authenticate(self, capsule: IhpCapsule, exporter_key: bytes, now: int) -> AuthOutcome:

@@ -186,7 +186,14 @@ def test_wrong_types_and_ranges_get_422(edit: Any) -> None:
     body, _ = form(client)
     edit(body)
     assert client.post("/ihp/auth", json=body).status_code == 422
-    assert sample(metrics, "ihp_decrypt_total") == 0
+    # a capsule form that does not decode is a failed attempt (step 0 of spec §7.5),
+    # counted once (spec §16) with its telemetry code; a profile id that is not even a
+    # string is refused before any capsule is read
+    counted = 0 if isinstance(body.get("server_profile_id"), int) else 1
+    assert sample(metrics, "ihp_decrypt_total") == counted
+    failures = (sample(metrics, "ihp_decrypt_failure_total", code="CodecError")
+                + sample(metrics, "ihp_decrypt_failure_total", code="ConfigRejected"))
+    assert failures == counted
 
 
 def test_body_over_256_kib_gets_413_and_other_media_types_415() -> None:
