@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 types: $(STAMP)
-	$(BIN)/mypy ihp_ref
+	$(BIN)/mypy --strict ihp_ref ihp_vectors conformance ihp_fuzz ihp_server ihp_client
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_capsule.py
