@@ -46,6 +46,7 @@ class Status:
     corpus_units: int = 0
     exec_per_sec: int = 0
     crashes: int = 0
+    seconds: int = 0  # fork mode only: time since the start
 
 
 @dataclass(slots=True)
@@ -72,7 +73,9 @@ class RunStats:
         self.coverage_end, self.features_end = status.coverage, status.features
         self.corpus_units = status.corpus_units
         self.crashes_reported = max(self.crashes_reported, status.crashes)
-        if status.exec_per_sec:
+        if status.seconds:  # fork mode prints the last job's rate: use the overall one
+            self.exec_per_sec = status.executions / status.seconds
+        elif status.exec_per_sec:
             self.exec_per_sec = float(status.exec_per_sec)
 
 
@@ -82,8 +85,9 @@ def parse_line(line: str) -> Status | tuple[str, int] | None:
         execs, _kind, cov, ft, corp, eps, _rss = match.groups()
         return Status(int(execs), int(cov), int(ft), int(corp), int(eps or 0))
     if match := _FORK_STATUS.match(line):
-        execs, cov, ft, corp, eps, _oom, _timeout, crash, _secs = match.groups()
-        return Status(int(execs), int(cov), int(ft), int(corp), int(eps), int(crash))
+        execs, cov, ft, corp, eps, _oom, _timeout, crash, secs = match.groups()
+        return Status(int(execs), int(cov), int(ft), int(corp), int(eps), int(crash),
+                      int(secs))
     if match := _FINAL.match(line):
         return match.group(1), int(match.group(2))
     return None

@@ -80,7 +80,7 @@ def test_status_lines_parse_in_both_modes() -> None:
     assert plain == Status(4096, 312, 901, 41, 2048, 0)
     fork = parse_line("#8051: cov: 310 ft: 880 corp: 40 exec/s 1600 oom/timeout/crash: 0/0/1 "
                       "time: 9s job: 3 dft_time: 0")
-    assert fork == Status(8051, 310, 880, 40, 1600, 1)
+    assert fork == Status(8051, 310, 880, 40, 1600, 1, 9)
     assert parse_line("stat::average_exec_per_sec:     13001") == ("average_exec_per_sec", 13001)
 
 
