@@ -138,7 +138,7 @@ def _select(options: RunOptions, oracle: Oracle, seed: int) -> tuple[list[Case],
     cases, notes = load_vector_cases() if options.vectors else ([], [])
     ops = {op for op, p in OPERATION_PROFILES.items() if p in profiles or (
         op == "decrypt_capsule" and "IHP-Replay" in profiles)}  # fmt: skip
-    generated = generate_cases(seed, options.cases, ops, oracle)
+    generated = generate_cases(seed, options.cases, ops, oracle, notes)
     selected = [c for c in [*cases, *generated] if c.profile in profiles]
     return selected, notes
 

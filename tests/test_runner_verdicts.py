@@ -183,3 +183,22 @@ def test_xfail_by_divergence_flag_covers_exactly_that_divergence(mutant: str, fl
     assert report.unexpected() == [], [(r.case_id, r.verdict) for r in report.unexpected()][:5]
     assert any(r.verdict == Verdict.XFAIL for r in report.results)
     assert report.exit_status() == 0
+
+
+def test_a_reference_error_drops_the_generated_case_with_a_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from conformance.generate import _oracle
+
+    real_ask = _oracle.Oracle.ask
+
+    def broken(self: _oracle.Oracle, op: str, args: Any) -> dict[str, Any]:
+        if op == "capsule_to_json":
+            return {"id": 0, "ok": False, "error": "ShimInternalError"}
+        return real_ask(self, op, args)
+
+    monkeypatch.setattr(_oracle.Oracle, "ask", broken)
+    report = run_suite(_options(profiles=("IHP-Wire",), cases=3))
+    assert sum("dropped" in n for n in report.notes) == 3
+    assert not [r for r in report.results if r.case_id.startswith("gen/capsule_to_json/")]
+    assert report.exit_status() == 0
