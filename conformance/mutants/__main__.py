@@ -6,6 +6,8 @@ import sys
 
 from conformance.mutants import MUTANTS
 
+__all__ = ["main"]
+
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in MUTANTS:
