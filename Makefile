@@ -47,5 +47,14 @@ bench-server: $(STAMP)
 	$(BIN)/python benchmarks/bench_server.py --requests 5000 --concurrency 32
 	$(BIN)/python benchmarks/bench_server.py --requests 5000 --concurrency 32 --mode https
 
+# Fuzzing (issue 5, docs/FUZZING.md): a 10-minute campaign over every harness (exit 1 on a
+# new finding), and the exec/s figures (median of 3 x 30,000 executions per harness).
+.PHONY: fuzz bench-fuzz
+fuzz: $(STAMP)
+	$(BIN)/ihp-fuzz campaign --budget 10m --out out/fuzz
+
+bench-fuzz: $(STAMP)
+	$(BIN)/python benchmarks/bench_fuzz.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
