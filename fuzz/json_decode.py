@@ -43,7 +43,7 @@ def TestOneInput(data: bytes) -> None:
 
 def main() -> None:
     mutator = CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
-                             timestamp_hint=golden.GOLDEN_TIMESTAMP)
+                             timestamp_hint=golden.GOLDEN_TIMESTAMP, byte_level_share=0.5)
     atheris.Setup(sys.argv, TestOneInput, custom_mutator=mutator)
     atheris.Fuzz()
 

@@ -2,7 +2,8 @@
 
 Decode the capsule, mutate one field with `atheris.Mutate` (or an interesting value),
 re-encode, and sometimes re-seal with the harness key so that mutations get past the AEAD
-and reach the checks behind it (spec §7.5 steps 5-8). One time in eight, and whenever the
+and reach the checks behind it (spec §7.5 steps 5-8). A share of the time (1/8 for
+nonce_mutation, 1/2 for the decoders, whose subject is malformed bytes), and whenever the
 input does not decode, it falls back to libFuzzer's byte-level mutation.
 """
 
@@ -73,18 +74,21 @@ class CapsuleMutator:
     """
 
     def __init__(self, key: bytes, env_hash: bytes, *, prefix_bytes: int = 0,
-                 timestamp_hint: int = 0) -> None:
+                 timestamp_hint: int = 0, byte_level_share: float = 0.125) -> None:
         self._key = key
         self._env_hash = env_hash
         self._prefix_bytes = prefix_bytes
         self._timestamp_hint = timestamp_hint
+        self._byte_level_share = byte_level_share
 
     def __call__(self, data: bytes, max_size: int, seed: int) -> bytes:
         rng = _Rng(seed)
+        if rng.random() < self._byte_level_share:  # before decoding: the cheap path
+            return bytes(atheris.Mutate(data, max_size))
         prefix, body = data[: self._prefix_bytes], data[self._prefix_bytes:]
         is_json = body[:1] == b"{"
         fields = inputs.decode_capsule(body, is_json) if len(prefix) == self._prefix_bytes else None
-        if fields is None or rng.random() < 0.125:
+        if fields is None:
             return bytes(atheris.Mutate(data, max_size))
         choice = rng.random()
         if self._prefix_bytes and choice < 0.2:
