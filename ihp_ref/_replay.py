@@ -19,15 +19,18 @@ _Key = tuple[int, bytes]  # (server_profile_id, client_nonce)
 
 
 class ReplayGuard:
-    """`(server_profile_id, client_nonce) → SHA-256(payload)`, kept until `timestamp +
-    max_timestamp_drift` (older capsules fail the drift check anyway). Thread-safe.
+    """`(server_profile_id, client_nonce) → SHA-256(payload)` of every successful capsule,
+    remembered while a replay could still pass the drift check (spec §13). Thread-safe.
 
-    Bounded: when full, it first forgets the entries dead at `now`, then fails closed
-    with `NonceReuse` and counts `ihp.replay.capacity_exhausted`. Its clock is the `now`
-    of each decryption. Memory: about 300 bytes an entry (see `DEFAULT_REPLAY_CAPACITY`).
+    An entry is live while `now ≤ timestamp + max_timestamp_drift`, with the `now` and
+    the drift of the decryption that asks: a clock that goes backwards, or a drift raised
+    on a running server (the runbook's drift tuning), never lets a replay through.
+    Bounded: when full, it first forgets the entries dead at `now`, then fails closed with
+    `NonceReuse` and counts `ihp.replay.capacity_exhausted`. Memory: about 300 bytes an
+    entry (see `DEFAULT_REPLAY_CAPACITY`).
     """
 
-    __slots__ = ("_capacity", "_entries", "_expiries", "_lock", "_metrics")
+    __slots__ = ("_by_timestamp", "_capacity", "_entries", "_lock", "_metrics")
 
     def __init__(
         self, capacity: int = DEFAULT_REPLAY_CAPACITY, metrics: MetricsSink = NOOP_METRICS
@@ -36,8 +39,8 @@ class ReplayGuard:
             raise ValueError("capacity must be a positive int")
         self._capacity = capacity
         self._metrics = metrics
-        self._entries: dict[_Key, tuple[bytes, int]] = {}
-        self._expiries: list[tuple[int, _Key]] = []  # min-heap of (expires_at, key)
+        self._entries: dict[_Key, tuple[bytes, int]] = {}  # key → (digest, timestamp)
+        self._by_timestamp: list[tuple[int, _Key]] = []  # min-heap, to forget the oldest
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -55,25 +58,22 @@ class ReplayGuard:
         digest = hashlib.sha256(payload).digest()
         with self._lock:
             seen = self._entries.get(key)
-            # an entry is live while now ≤ its expiry, whatever `now`s came before: the
-            # guard's clock is each request's `now`, and it may go backwards
-            if seen is not None and now <= seen[1]:
+            if seen is not None and now <= seen[1] + window:
                 same = seen[0] == digest  # digests of public ciphertext: no timing secret
                 raise IhpError(ErrorCode.NONCE_REUSE if same else ErrorCode.NONCE_COLLISION)
             if seen is None and len(self._entries) >= self._capacity:
-                self._expire(now)  # only a full guard forgets entries dead at `now`
+                self._forget_dead(now, window)
                 if len(self._entries) >= self._capacity:
                     self._metrics.increment(REPLAY_CAPACITY_EXHAUSTED)
                     raise IhpError(ErrorCode.NONCE_REUSE)  # fail closed
-            expires_at = timestamp + window
-            self._entries[key] = (digest, expires_at)
-            heapq.heappush(self._expiries, (expires_at, key))
+            self._entries[key] = (digest, timestamp)
+            heapq.heappush(self._by_timestamp, (timestamp, key))
 
-    def _expire(self, now: int) -> None:
-        # an entry lives while now ≤ timestamp + window: the drift check still accepts it
-        expiries = self._expiries
-        while expiries and expiries[0][0] < now:
-            expires_at, key = heapq.heappop(expiries)
+    def _forget_dead(self, now: int, window: int) -> None:
+        # only a full guard forgets, and only what no capsule could replay at `now`
+        heap = self._by_timestamp
+        while heap and heap[0][0] + window < now:
+            timestamp, key = heapq.heappop(heap)
             entry = self._entries.get(key)
-            if entry is not None and entry[1] == expires_at:
+            if entry is not None and entry[1] == timestamp:
                 del self._entries[key]

@@ -23,23 +23,23 @@ export class ReplayGuard {
     const key = `${serverProfileId}:${clientNonce.toString('hex')}`;
     const digest = createHash('sha256').update(payload).digest('hex');
     const seen = this.#entries.get(key);
-    // An entry is live while now ≤ timestamp + window, whatever `now`s came before: the
-    // guard's clock is each request's `now`, which may go backwards.
+    // An entry is live while now ≤ its timestamp + the asking decryption's window: a clock
+    // that goes backwards, or a drift raised later, never lets a replay through.
     // Digests of public ciphertext: comparing them leaks no secret.
-    if (seen !== undefined && now <= seen.expiresAt) {
+    if (seen !== undefined && now <= seen.timestamp + window) {
       throw new IhpError(seen.digest === digest ? 'NonceReuse' : 'NonceCollision');
     }
     if (seen === undefined && this.#entries.size >= this.#capacity) {
-      this.#expire(now); // only a full guard forgets the entries dead at `now`
+      this.#forgetDead(now, window); // only a full guard forgets entries dead at `now`
       if (this.#entries.size >= this.#capacity) throw new IhpError('NonceReuse'); // fail closed
     }
-    this.#entries.set(key, { digest, expiresAt: timestamp + window });
+    this.#entries.set(key, { digest, timestamp });
   }
 
   /** Forget the entries dead at `now` (a linear sweep, only when the guard is full). */
-  #expire(now) {
+  #forgetDead(now, window) {
     for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt < now) this.#entries.delete(key);
+      if (entry.timestamp + window < now) this.#entries.delete(key);
     }
   }
 }
