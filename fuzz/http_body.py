@@ -19,6 +19,7 @@ import atheris
 with atheris.instrument_imports(include=["ihp_ref"]):
     import ihp_ref
 
+from ihp_fuzz.harness import wire
 from ihp_fuzz.harness.findings import outcome_of, require
 from ihp_fuzz.harness.http_form import from_http
 from ihp_fuzz.harness.reference import fields_of
@@ -26,16 +27,9 @@ from ihp_fuzz.harness.reference import fields_of
 __all__ = ["TestOneInput", "main"]
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate key")
-    return result
-
-
 def _parse(data: bytes) -> Any:
     try:
-        return json.loads(data, object_pairs_hook=_pairs)
+        return json.loads(data, object_pairs_hook=wire.no_duplicate_keys)
     except (ValueError, RecursionError):
         return None
 

@@ -30,9 +30,9 @@ def fixture_fields() -> CapsuleFields:
     """`capsule_v1.hex` of spec §17 (its own key; the decoders only need its bytes)."""
     sep = b"\0".join([b"cpu:fixture", b"nic:fixture", b"os:fixture", b"build:fixture"])
     env_hash = blake3.blake3(sep + b"\0\0").digest()
-    profile = golden._hkdf(env_hash, b"master key material for ihp pro!", b"IHP_PROFILE_KEY:v1")
+    profile = golden.hkdf(env_hash, b"master key material for ihp pro!", b"IHP_PROFILE_KEY:v1")
     info = b"IHP_SESSION_KEY:v1" + b"\7" * 12 + struct.pack("<BHQ", 7, 120, 42)
-    key = golden._hkdf(profile, b"tls exporter key material", info)
+    key = golden.hkdf(profile, b"tls exporter key material", info)
     unsealed = CapsuleFields(1, 99, b"\7" * 12, 42, 7, 120, b"")
     payload = seal(key, unsealed, env_hash, plaintext(b"fixture payload", 1_700_000_000, 99))
     return unsealed._replace(payload=payload)

@@ -22,6 +22,7 @@ __all__ = [
     "GOLDEN_TIMESTAMP",
     "golden_fields",
     "golden_session_key",
+    "hkdf",
     "independent_session_key",
 ]
 
@@ -43,7 +44,7 @@ _LABEL_PROFILE = b"IHP_PROFILE_KEY:v1"
 _LABEL_SESSION = b"IHP_SESSION_KEY:v1"
 
 
-def _hkdf(salt: bytes, ikm: bytes, info: bytes) -> bytes:
+def hkdf(salt: bytes, ikm: bytes, info: bytes) -> bytes:
     """RFC 5869 HKDF-SHA256, 32 bytes (one expand block)."""
     prk = hmac.new(salt, ikm, hashlib.sha256).digest()
     return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
@@ -51,10 +52,10 @@ def _hkdf(salt: bytes, ikm: bytes, info: bytes) -> bytes:
 
 def independent_session_key() -> bytes:
     """Spec §6 from the §17 inputs, without `ihp_ref`."""
-    profile_key = _hkdf(GOLDEN_ENV_HASH, GOLDEN_MASTER_KEY, _LABEL_PROFILE)
+    profile_key = hkdf(GOLDEN_ENV_HASH, GOLDEN_MASTER_KEY, _LABEL_PROFILE)
     info = _LABEL_SESSION + GOLDEN_NONCE + struct.pack(
         "<BHQ", GOLDEN_RTT_BUCKET, GOLDEN_PATH_HINT, GOLDEN_PROFILE_ID)
-    return _hkdf(profile_key, GOLDEN_TLS_EXPORTER_KEY, info)
+    return hkdf(profile_key, GOLDEN_TLS_EXPORTER_KEY, info)
 
 
 @cache

@@ -8,9 +8,11 @@ from __future__ import annotations
 from functools import cache
 
 import ihp_ref
+from ihp_fuzz.harness.findings import require
 from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
 
-__all__ = ["fields_of", "metric_summary", "ref_capsule", "ref_config"]
+__all__ = ["fields_of", "metric_summary", "ref_capsule", "ref_config",
+           "require_decoder_agrees"]
 
 
 def fields_of(capsule: ihp_ref.IhpCapsule) -> CapsuleFields:
@@ -46,3 +48,17 @@ def metric_summary(metrics: ihp_ref.RecordingMetrics,
         if name == failure_name:
             codes += [dict(labels).get("code", "?")] * count
     return totals, codes
+
+
+def require_decoder_agrees(form: str, size: int, error: str | None,
+                           capsule: ihp_ref.IhpCapsule | None,
+                           expected: CapsuleFields | None) -> None:
+    """The rule the decoder harnesses share: the reference decodes exactly what the model
+    decodes, to the same fields, and fails only with `Codec`."""
+    if error is not None:
+        require(error == "Codec", f"{form}-raised-{error}", "a decoder may only fail Codec")
+        require(expected is None, f"{form}-rejects-valid", f"{size} bytes rejected")
+        return
+    require(expected is not None and capsule is not None, f"{form}-accepts-invalid",
+            f"{size} bytes accepted")
+    require(fields_of(capsule) == expected, f"{form}-fields-differ")  # type: ignore[arg-type]

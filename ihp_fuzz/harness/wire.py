@@ -20,6 +20,7 @@ __all__ = [
     "MAX_WIRE_PAYLOAD",
     "from_binary",
     "from_json",
+    "no_duplicate_keys",
     "to_binary",
     "to_json",
 ]
@@ -68,12 +69,12 @@ class _Reject(Exception):
     pass
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # spec §9.1 "duplicate keys are rejected"; applied to every object in the document,
-    # including ignored values (the stricter reading, see FUZZING.md)
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook`: spec §9.1 "duplicate keys are rejected" (ValueError), in every
+    object of the document, ignored values included (see FUZZING.md)."""
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise _Reject
+        raise ValueError("duplicate key")
     return result
 
 
@@ -131,7 +132,7 @@ def from_json(data: bytes | str) -> CapsuleFields | None:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         if len(text.encode("utf-8", "surrogatepass")) > JSON_MAX_BYTES or not _depth_ok(text):
             return None
-        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_parse_int,
+        doc = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_int=_parse_int,
                          parse_constant=_reject_constant, parse_float=lambda _: _NOT_AN_INTEGER)
         if type(doc) is not dict or type(doc.get("network_context")) is not dict:
             return None
