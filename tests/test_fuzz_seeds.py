@@ -13,8 +13,8 @@ from pathlib import Path
 import coverage
 
 import ihp_ref
-from ihp_fuzz.harness import golden, inputs, model, reference
-from ihp_fuzz.seeds import seed_inputs, write_seeds
+from ihp_fuzz.harness import golden, inputs, model, reference, wire
+from ihp_fuzz.seeds import fixture_fields, seed_inputs, write_seeds
 from tests._fuzz_support import FUZZ, import_harness
 
 DECRYPTION_FUNCTIONS = ("decrypt_capsule", "_count_decrypt_failure", "_decrypt",
@@ -74,3 +74,12 @@ def test_mutation_seeds_cover_the_reference_decryption() -> None:
     covered = wanted - set(missing)
     ratio = len(covered) / len(wanted)
     assert ratio >= COVERAGE_TARGET, f"{ratio:.1%}; missing lines {sorted(wanted - covered)}"
+
+
+def test_seed_capsules_are_the_committed_spec_17_fixtures() -> None:
+    # two derivations (ihp_fuzz.harness, ihp_vectors) of the same §17 inputs must agree
+    golden_dir = FUZZ.parent / "vectors" / "golden"
+    fixture = (golden_dir / "capsule_v1.hex").read_text(encoding="utf-8").strip()
+    assert wire.to_binary(fixture_fields()).hex() == fixture
+    document = (golden_dir / "golden_capsule_v1.json").read_bytes()
+    assert wire.from_json(document) == golden.golden_fields()
