@@ -124,6 +124,9 @@ def seed_inputs() -> dict[str, dict[str, bytes]]:
             corpora["json_decode"][f"{source}-{name}"] = text
     for name, request in _http_variants(golden.golden_fields()):
         corpora["http_body"][name] = json.dumps(request, separators=(",", ":")).encode()
+    golden_json = wire.to_json(golden.golden_fields())
+    corpora["json_decode"]["minus-zero"] = golden_json.replace('"payload":[', '"payload":[-0,',
+                                                               1).encode()
     corpora["json_decode"]["deep"] = b'{"x":' + b"[" * 70 + b"]" * 70 + b"}"
     corpora["json_decode"]["not-utf8"] = b'{"version":"\xff"}'
     for index in range(48):  # FuzzedDataProvider inputs: a spread of first bytes and lengths

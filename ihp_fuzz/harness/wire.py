@@ -92,8 +92,11 @@ _NOT_AN_INTEGER = _NotAnInteger()
 
 def _parse_int(digits: str) -> Any:
     # u64 needs 20 digits; longer numbers only matter as "out of range" (and Python
-    # refuses to convert more than 4,300 digits)
-    return int(digits) if len(digits) <= 30 else _NOT_AN_INTEGER
+    # refuses to convert more than 4,300 digits). "-0" is not an unsigned integer: the
+    # crate's serde_json reads it as the float -0.0 (the reference's reading of §9.1).
+    if digits == "-0" or len(digits) > 30:
+        return _NOT_AN_INTEGER
+    return int(digits)
 
 
 _DEPTH_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
