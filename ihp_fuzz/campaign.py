@@ -81,7 +81,7 @@ def _fuzz_one(harness: Harness, options: CampaignOptions, env: dict[str, str], s
     stats = run_libfuzzer(argv, env, log, on_status=progress, wall_limit=seconds * 2 + 120)
     result = HarnessReport(harness.name, options.jobs, seconds=round(stats.seconds, 1),
                            executions=stats.executions, exec_per_sec=round(stats.exec_per_sec),
-                           exec_per_sec_per_job=round(stats.exec_per_sec / options.jobs),
+                           exec_per_sec_per_job=round(stats.job_exec_per_sec),
                            coverage_start=stats.coverage_start, coverage_end=stats.coverage_end,
                            returncode=stats.returncode, log=str(log))
     if stats.executions == 0 and not _artifacts(artifacts):

@@ -56,7 +56,8 @@ class RunStats:
     returncode: int = 0
     seconds: float = 0.0
     executions: int = 0
-    exec_per_sec: float = 0.0
+    exec_per_sec: float = 0.0  # executions over the whole run (restarts included)
+    job_exec_per_sec: float = 0.0  # inside one fuzzing loop: what baselines measure
     coverage_start: int | None = None
     coverage_end: int = 0
     features_end: int = 0
@@ -73,10 +74,11 @@ class RunStats:
         self.coverage_end, self.features_end = status.coverage, status.features
         self.corpus_units = status.corpus_units
         self.crashes_reported = max(self.crashes_reported, status.crashes)
-        if status.seconds:  # fork mode prints the last job's rate: use the overall one
+        if status.seconds:  # fork mode: the line has the last job's rate and the time
             self.exec_per_sec = status.executions / status.seconds
+            self.job_exec_per_sec = float(status.exec_per_sec)
         elif status.exec_per_sec:
-            self.exec_per_sec = float(status.exec_per_sec)
+            self.exec_per_sec = self.job_exec_per_sec = float(status.exec_per_sec)
 
 
 def parse_line(line: str) -> Status | tuple[str, int] | None:
@@ -164,5 +166,6 @@ def _apply_final(stats: RunStats) -> None:
         stats.exec_per_sec = float(final["average_exec_per_sec"])
     elif stats.executions and stats.seconds and not stats.exec_per_sec:
         stats.exec_per_sec = stats.executions / stats.seconds
+    stats.job_exec_per_sec = stats.job_exec_per_sec or stats.exec_per_sec
     stats.new_units = final.get("new_units_added", stats.new_units)
     stats.peak_rss_mb = final.get("peak_rss_mb", stats.peak_rss_mb)
