@@ -12,6 +12,7 @@ import argparse
 import json
 import struct
 import timeit
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -20,10 +21,17 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 import ihp_ref as ihp
 
 
-def _per_call(fn: object, number: int, repeat: int) -> float:
-    # best of `repeat`: timeit's advice, the least disturbed by other load on the machine
-    times = timeit.repeat(fn, number=number, repeat=repeat)  # type: ignore[arg-type]
-    return min(times) / number
+def _per_call_interleaved(
+    fns: dict[str, Callable[[], object]], number: int, repeat: int
+) -> dict[str, float]:
+    """Seconds per call of each function, best of `repeat` (timeit's advice: the least
+    disturbed by other load). The functions take turns within each repeat, so a ratio
+    compares timings taken under the same load."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            best[name] = min(best[name], timeit.timeit(fn, number=number) / number)
+    return best
 
 
 def main() -> int:
@@ -71,13 +79,12 @@ def main() -> int:
         return ihp.decrypt_capsule(capsule, env_hash, key, now, config)
 
     n, r = options.number, options.repeat
-    figures = {
-        "bare_decrypt_us": _per_call(bare_decrypt, n, r) * 1e6,
-        "bare_derive_decrypt_us": _per_call(bare_derive_decrypt, n, r) * 1e6,
-        "encrypt_us": _per_call(ref_encrypt, n, r) * 1e6,
-        "decrypt_us": _per_call(ref_decrypt, n, r) * 1e6,
-        "derive_decrypt_us": _per_call(ref_derive_decrypt, n, r) * 1e6,
-    }
+    seconds = _per_call_interleaved({
+        "bare_decrypt": bare_decrypt, "decrypt": ref_decrypt,
+        "bare_derive_decrypt": bare_derive_decrypt, "derive_decrypt": ref_derive_decrypt,
+        "encrypt": ref_encrypt,
+    }, n, r)
+    figures = {f"{name}_us": value * 1e6 for name, value in seconds.items()}
     figures["decrypt_ratio"] = figures["decrypt_us"] / figures["bare_decrypt_us"]
     figures["derive_decrypt_ratio"] = (
         figures["derive_decrypt_us"] / figures["bare_derive_decrypt_us"])

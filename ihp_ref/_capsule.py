@@ -208,19 +208,77 @@ def decrypt_capsule(
     *,
     metrics: MetricsSink = NOOP_METRICS,
 ) -> IhpPlaintext:
-    """Open a capsule (spec §7.5): the checks of `DECRYPTION_CHECKS`, in order."""
-    counting = metrics is not NOOP_METRICS  # the no-op sink costs nothing on the hot path
-    if counting:
-        metrics.increment(DECRYPT_TOTAL)
+    """Open a capsule (spec §7.5): the checks of `DECRYPTION_CHECKS`, in order.
+
+    This body is the server's hot path: written flat, with the helpers it would call
+    (`associated_data`, the typed result) inlined. A real metrics sink goes through
+    `_decrypt_counted`, which calls back here with the no-op sink.
+    """
+    if metrics is not NOOP_METRICS:
+        return _decrypt_counted(capsule, env_hash, session_key, now, config, replay_guard,
+                                metrics)
+    # step 0: the typed values validated themselves when they were made
+    if not (
+        isinstance(capsule, IhpCapsule) and isinstance(env_hash, ServerEnvHash)
+        and isinstance(session_key, SessionKey) and isinstance(now, CapsuleTimestamp)
+        and isinstance(config, IhpConfig)
+    ):
+        raise TypeError("decrypt_capsule takes the typed values of ihp_ref")
+    if not config._valid:  # step 1: validate(config), computed when the config was made
+        raise IhpError(ErrorCode.CONFIG)
+    version = capsule.version
+    if version not in config.allowed_versions:  # step 2 (unknown versions included)
+        raise IhpError(ErrorCode.INVALID_VERSION)
+    network = capsule.network_context
+    path_hint = network.path_hint
+    if path_hint == 0:  # step 3
+        raise IhpError(ErrorCode.CODEC)
+    # associated_data(), inlined: this function is the server's hot path
+    aad = (AAD_DOMAIN + _AAD_FIELDS.pack(version, capsule.server_profile_id.value,
+                                         network.rtt_bucket, path_hint) + env_hash.value)
+    try:  # step 4
+        cipher = session_key._cipher or session_key.cipher()
+        plaintext = cipher.decrypt(capsule.client_nonce.value, capsule.payload, aad)
+    except InvalidTag:
+        raise IhpError(ErrorCode.INVALID_AEAD_TAG) from None
+    size = len(plaintext)  # step 5: length rules
+    if size < _MIN_PLAINTEXT:
+        raise IhpError(ErrorCode.CODEC)
+    declared = _LENGTH.unpack_from(plaintext)[0]
+    if declared > config.max_payload_bytes or size != 4 + declared + 16:
+        raise IhpError(ErrorCode.CODEC)
+    timestamp = _TRAILER.unpack_from(plaintext, size - 16)[0]
+    if timestamp == I64_MIN:  # step 6
+        raise IhpError(ErrorCode.INVALID_TIMESTAMP)
+    if not hmac.compare_digest(plaintext[-8:], _HEADER_ID.pack(capsule.header_id)):  # step 7
+        raise IhpError(ErrorCode.HEADER_ID_MISMATCH)
+    # step 8: Python ints are exact; the Rust crate's i64 `(now - ts).abs()` wraps (§15)
+    if abs(now.seconds - timestamp) > config.max_timestamp_drift:
+        raise IhpError(ErrorCode.STALE_TIMESTAMP)
+    if replay_guard is not None:  # step 9
+        replay_guard.check_and_record(
+            capsule.server_profile_id.value, capsule.client_nonce.value, capsule.payload,
+            timestamp, now.seconds, config.max_timestamp_drift)
+    # the result, made without re-validating what the checks above established
+    password = _new(PasswordMaterial)
+    _set(password, "value", plaintext[4:size - 16])
+    stamp = _new(CapsuleTimestamp)
+    _set(stamp, "seconds", timestamp)
+    return _tuple_new(IhpPlaintext, (password, stamp, capsule.header_id))
+
+def _decrypt_counted(
+    capsule: IhpCapsule, env_hash: ServerEnvHash, session_key: SessionKey,
+    now: CapsuleTimestamp, config: IhpConfig, replay_guard: ReplayGuard | None,
+    metrics: MetricsSink,
+) -> IhpPlaintext:
+    metrics.increment(DECRYPT_TOTAL)
     try:
-        plaintext = _decrypt(capsule, env_hash, session_key, now, config, replay_guard)
+        plaintext = decrypt_capsule(capsule, env_hash, session_key, now, config, replay_guard)
     except IhpError as error:
-        if counting:
-            _count_failure(metrics, "decrypt", error.code)
+        _count_failure(metrics, "decrypt", error.code)
         raise
-    if counting:
-        metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
-        metrics.observe(DRIFT_SECONDS, abs(now.seconds - plaintext.timestamp.seconds))
+    metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
+    metrics.observe(DRIFT_SECONDS, abs(now.seconds - plaintext.timestamp.seconds))
     return plaintext
 
 
@@ -252,56 +310,6 @@ def count_failed_attempt(
     _count_failure(metrics, operation, code)
 
 
-def _decrypt(
-    capsule: IhpCapsule, env_hash: ServerEnvHash, session_key: SessionKey,
-    now: CapsuleTimestamp, config: IhpConfig, replay_guard: ReplayGuard | None,
-) -> IhpPlaintext:
-    # step 0: the typed values validated themselves when they were made
-    if not (
-        isinstance(capsule, IhpCapsule) and isinstance(env_hash, ServerEnvHash)
-        and isinstance(session_key, SessionKey) and isinstance(now, CapsuleTimestamp)
-        and isinstance(config, IhpConfig)
-    ):
-        raise TypeError("decrypt_capsule takes the typed values of ihp_ref")
-    validate(config)  # step 1
-    version = capsule.version
-    if version not in config.allowed_versions:  # step 2 (unknown versions included)
-        raise IhpError(ErrorCode.INVALID_VERSION)
-    network = capsule.network_context
-    if network.path_hint == 0:  # step 3
-        raise IhpError(ErrorCode.CODEC)
-    aad = associated_data(version, capsule.server_profile_id.value, network, env_hash)
-    try:  # step 4
-        plaintext = session_key.cipher().decrypt(capsule.client_nonce.value, capsule.payload, aad)
-    except InvalidTag:
-        raise IhpError(ErrorCode.INVALID_AEAD_TAG) from None
-    # step 5: length rules
-    size = len(plaintext)
-    if size < _MIN_PLAINTEXT:
-        raise IhpError(ErrorCode.CODEC)
-    (declared,) = _LENGTH.unpack_from(plaintext)
-    if declared > config.max_payload_bytes or size != 4 + declared + 16:
-        raise IhpError(ErrorCode.CODEC)
-    timestamp, _ = _TRAILER.unpack_from(plaintext, 4 + declared)
-    if timestamp == I64_MIN:  # step 6
-        raise IhpError(ErrorCode.INVALID_TIMESTAMP)
-    embedded_id = plaintext[4 + declared + 8:]
-    if not hmac.compare_digest(embedded_id, _HEADER_ID.pack(capsule.header_id)):  # step 7
-        raise IhpError(ErrorCode.HEADER_ID_MISMATCH)
-    # step 8: Python ints are exact; the Rust crate's i64 `(now - ts).abs()` wraps (§15)
-    if abs(now.seconds - timestamp) > config.max_timestamp_drift:
-        raise IhpError(ErrorCode.STALE_TIMESTAMP)
-    if replay_guard is not None:  # step 9
-        replay_guard.check_and_record(
-            capsule.server_profile_id.value, capsule.client_nonce.value, capsule.payload,
-            timestamp, now.seconds, config.max_timestamp_drift)
-    return _trusted_plaintext(plaintext[4:4 + declared], timestamp, capsule.header_id)
-
-
-def _trusted_plaintext(password: bytes, timestamp: int, header_id: int) -> IhpPlaintext:
-    # The checks above already hold for these values: skip re-validation on the hot path.
-    material = object.__new__(PasswordMaterial)
-    object.__setattr__(material, "value", password)
-    stamp = object.__new__(CapsuleTimestamp)
-    object.__setattr__(stamp, "seconds", timestamp)
-    return IhpPlaintext(material, stamp, header_id)
+_new = object.__new__
+_set = object.__setattr__
+_tuple_new = tuple.__new__

@@ -120,8 +120,12 @@ def derive_session_key(
 
     The network context is validated first (a zero path hint → `Codec`).
     """
-    if network_context.path_hint == 0:  # spec §7.1, checked before deriving (spec §6)
+    path_hint = network_context.path_hint
+    if path_hint == 0:  # spec §7.1, checked before deriving (spec §6)
         raise IhpError(ErrorCode.CODEC)
-    exporter = check_bytes(tls_exporter_key, "tls_exporter_key")
-    info = session_info(client_nonce, network_context, server_profile_id)
+    exporter = (tls_exporter_key if type(tls_exporter_key) is bytes
+                else check_bytes(tls_exporter_key, "tls_exporter_key"))
+    # session_info(), inlined: this function is the server's hot path
+    info = LABEL_SESSION + client_nonce.value + _SESSION_CONTEXT.pack(
+        network_context.rtt_bucket, path_hint, server_profile_id.value)
     return SessionKey._derived(hkdf_sha256(bytes(profile_key._buffer), exporter, info))
