@@ -146,6 +146,9 @@ def _promote(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        for folder in args.pythonpath:
+            if not folder.is_dir():
+                raise FuzzToolError(f"--pythonpath {folder}: not a directory")
         if args.command == "run":
             return _campaign(args, [get_harness(args.harness)], args.time)
         if args.command == "campaign":

@@ -50,6 +50,8 @@ def test_bad_durations_are_rejected(text: str) -> None:
     ["reproduce", "/no/such/file", "--harness", "nonce_mutation"],
     ["promote", "/no/such/file", "--harness", "nonce_mutation"],
     ["reproduce", "/tmp"],
+    ["run", "nonce_mutation", "--pythonpath", "/no/such/dir"],
+    ["campaign", "--budget", "1h", "--libfuzzer-flag", "-runs=1"],
     [],
 ])
 def test_bad_input_gives_a_message_and_no_traceback(argv: list[str]) -> None:
