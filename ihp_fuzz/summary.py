@@ -83,7 +83,8 @@ def _markdown(report: CampaignReport) -> str:
     for finding in report.new_findings + report.known_findings:
         lines += ["", f"## {'NEW' if finding.new else 'known'}: {finding.harness} "
                   f"`{finding.signature}`", "", f"- {finding.summary}",
-                  f"- inputs: {', '.join(finding.inputs)}",
+                  f"- inputs ({len(finding.inputs)}): {', '.join(finding.inputs[:3])}"
+                  f"{', ...' if len(finding.inputs) > 3 else ''}",
                   f"- minimised: {finding.minimized or '-'}",
                   f"- traceback: {finding.traceback_file}",
                   f"- reproduce: `ihp-fuzz reproduce --harness {finding.harness} "
