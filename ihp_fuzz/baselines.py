@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ihp_fuzz.errors import FuzzToolError
 
-__all__ = ["SLOWDOWN_FACTOR", "baseline_for", "load_baselines", "slowdown"]
+__all__ = ["SLOWDOWN_FACTOR", "load_baselines", "slowdown"]
 
 SLOWDOWN_FACTOR = 0.5
 
@@ -26,10 +26,6 @@ def load_baselines(root: Path) -> dict[str, float]:
     except (ValueError, KeyError, TypeError) as exc:
         raise FuzzToolError(f"{path}: not a baselines file ({exc.__class__.__name__})",
                             3) from None
-
-
-def baseline_for(baselines: dict[str, float], harness: str) -> float | None:
-    return baselines.get(harness)
 
 
 def slowdown(baseline: float | None, exec_per_sec_per_job: float) -> bool:

@@ -17,7 +17,6 @@ from ihp_fuzz.harness.model import CapsuleFields, plaintext, seal
 
 __all__ = [
     "GOLDEN_ENV_HASH",
-    "GOLDEN_NOW",
     "GOLDEN_PASSWORD",
     "GOLDEN_TIMESTAMP",
     "golden_fields",
@@ -36,7 +35,6 @@ GOLDEN_PATH_HINT = 120
 GOLDEN_TLS_EXPORTER_KEY = b"tls exporter key material"
 GOLDEN_PASSWORD = b"known-answer"
 GOLDEN_TIMESTAMP = 1_700_000_123
-GOLDEN_NOW = GOLDEN_TIMESTAMP
 GOLDEN_HEADER_ID = 44
 GOLDEN_VERSION = 1
 

@@ -11,7 +11,7 @@ import ihp_ref
 from ihp_fuzz.harness.findings import require
 from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
 
-__all__ = ["fields_of", "metric_summary", "ref_capsule", "ref_config",
+__all__ = ["fields_of", "metric_summary", "ref_config",
            "require_decoder_agrees"]
 
 
@@ -20,13 +20,6 @@ def fields_of(capsule: ihp_ref.IhpCapsule) -> CapsuleFields:
     return CapsuleFields(capsule.version, capsule.header_id, capsule.client_nonce.value,
                          capsule.server_profile_id.value, network.rtt_bucket,
                          network.path_hint, capsule.payload)
-
-
-def ref_capsule(fields: CapsuleFields) -> ihp_ref.IhpCapsule:
-    return ihp_ref.IhpCapsule(
-        fields.version, fields.header_id, ihp_ref.ClientNonce(fields.client_nonce),
-        ihp_ref.ServerProfileId(fields.server_profile_id),
-        ihp_ref.IhpNetworkContext(fields.rtt_bucket, fields.path_hint), fields.payload)
 
 
 @cache
