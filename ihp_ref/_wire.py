@@ -47,26 +47,31 @@ def _codec() -> IhpError:
 
 # ---------------------------------------------------------------- JSON (spec §9.1)
 
-# A string token may run to the end of the text: an unterminated string (invalid JSON
-# anyway) then never makes the scanner retry from every later quote (quadratic time).
-_BRACKETS_OR_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+# A string may run to the end of the text: an unterminated string (invalid JSON anyway)
+# then never makes the regex retry from every later quote (that would be quadratic).
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_AS_PARENS = str.maketrans("[{]}", "(())")
 
 
 def _too_deep(text: str) -> bool:
-    """Nesting deeper than 64 levels, counted before parsing so that the parser never
-    recurses that far (spec §9.1: never a crash or a recursion error)."""
+    """Nesting deeper than 64 levels, found before parsing so that the parser never
+    recurses that far (spec §9.1: never a crash or a recursion error).
+
+    C-speed throughout: drop strings, keep the brackets, then peel the innermost pairs
+    with `str.replace`, one level a pass, at most 64 passes. A balanced document (the only
+    kind that parses) deeper than 64 levels still has a pair left after 64 passes; an
+    unbalanced one is rejected by the parser whatever this returns.
+    """
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return False  # cannot be deeper than the number of openers
-    depth = 0
-    for match in _BRACKETS_OR_STRINGS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return True
-        elif token in "]}":
-            depth -= 1
-    return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text)).translate(_AS_PARENS)
+    for _ in range(MAX_JSON_DEPTH):
+        peeled = brackets.replace("()", "")
+        if len(peeled) == len(brackets):
+            return False
+        brackets = peeled
+    return "()" in brackets
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -103,7 +108,8 @@ def _reject_constant(_: str) -> Any:
     raise _Reject  # NaN, Infinity, -Infinity: not JSON at all
 
 
-def _load_json(document: str | bytes) -> Any:
+def _document_text(document: str | bytes) -> str:
+    """The document as text: at most 1 MiB of UTF-8 (spec §9.1)."""
     if isinstance(document, bytes | bytearray | memoryview):
         if len(document) > MAX_JSON_BYTES:
             raise _codec()
@@ -123,6 +129,10 @@ def _load_json(document: str | bytes) -> Any:
             raise _codec()
     else:
         raise TypeError("a JSON capsule is str or bytes")
+    return text
+
+
+def _parse(text: str) -> Any:
     if _too_deep(text):
         raise _codec()
     if "-0" not in text:  # the fast path: no integer needs a closer look
@@ -147,12 +157,17 @@ def _json_int(value: object, high: int) -> int:
     return value
 
 
-def _json_bytes(value: object) -> bytes:
-    if type(value) is not list or not all(type(b) is int for b in value):
+def _json_bytes(value: object, maybe_booleans: bool) -> bytes:
+    """A JSON array of integers 0..=255. `bytes()` rejects every other element in C,
+    except booleans (True is 1 to it): those are looked for only when the document holds
+    a `true` or `false` literal at all."""
+    if type(value) is not list:
+        raise _codec()
+    if maybe_booleans and not all(type(b) is int for b in value):
         raise _codec()
     try:
-        return bytes(value)  # ValueError outside 0..=255
-    except ValueError:
+        return bytes(value)  # ValueError outside 0..=255, TypeError for non-integers
+    except (ValueError, TypeError):
         raise _codec() from None
 
 
@@ -165,13 +180,15 @@ def _field(obj: Mapping[str, Any], key: str) -> Any:
 
 def capsule_from_json(document: str | bytes) -> IhpCapsule:
     """Decode the JSON form (spec §9.1). Any failure → `Codec`."""
-    obj = _load_json(document)
+    text = _document_text(document)
+    obj = _parse(text)
+    maybe_booleans = "true" in text or "false" in text
     if type(obj) is not dict:
         raise _codec()
     network = _field(obj, "network_context")
     if type(network) is not dict:
         raise _codec()
-    nonce = _json_bytes(_field(obj, "client_nonce"))
+    nonce = _json_bytes(_field(obj, "client_nonce"), maybe_booleans)
     if len(nonce) != NONCE_LEN:
         raise _codec()
     return IhpCapsule(
@@ -183,7 +200,7 @@ def capsule_from_json(document: str | bytes) -> IhpCapsule:
             rtt_bucket=_json_int(_field(network, "rtt_bucket"), U8_MAX),
             path_hint=_json_int(_field(network, "path_hint"), U16_MAX),
         ),
-        payload=_json_bytes(_field(obj, "payload")),
+        payload=_json_bytes(_field(obj, "payload"), maybe_booleans),
     )
 
 

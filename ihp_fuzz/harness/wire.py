@@ -117,6 +117,22 @@ def _depth_ok(text: str) -> bool:
     return True
 
 
+def _load(text: str) -> Any:
+    """json.loads with the model's number rules. The `parse_int` hook (a Python call per
+    integer) runs only when an integer could need it: a `-0`, or one too long for int()."""
+    hooks: dict[str, Any] = {"object_pairs_hook": no_duplicate_keys,
+                             "parse_constant": _reject_constant,
+                             "parse_float": lambda _: _NOT_AN_INTEGER}
+    if "-0" not in text:
+        try:
+            return json.loads(text, **hooks)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # more than 4,300 digits: decode again with the hook
+            pass
+    return json.loads(text, parse_int=_parse_int, **hooks)
+
+
 def _int(value: Any, high: int) -> int:
     if type(value) is not int or not 0 <= value <= high:
         raise _Reject
@@ -124,9 +140,9 @@ def _int(value: Any, high: int) -> int:
 
 
 def _byte_list(value: Any) -> bytes:
-    if type(value) is not list:
-        raise _Reject
-    return bytes(_int(item, 255) for item in value)
+    if type(value) is not list or not all(type(item) is int for item in value):
+        raise _Reject  # booleans are ints to bytes(): rejected by the exact type check
+    return bytes(value)  # ValueError outside 0..=255
 
 
 def from_json(data: bytes | str) -> CapsuleFields | None:
@@ -135,8 +151,7 @@ def from_json(data: bytes | str) -> CapsuleFields | None:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         if len(text.encode("utf-8", "surrogatepass")) > JSON_MAX_BYTES or not _depth_ok(text):
             return None
-        doc = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_int=_parse_int,
-                         parse_constant=_reject_constant, parse_float=lambda _: _NOT_AN_INTEGER)
+        doc = _load(text)
         if type(doc) is not dict or type(doc.get("network_context")) is not dict:
             return None
         context = doc["network_context"]
