@@ -152,28 +152,15 @@ def encrypt_capsule(
     *,
     metrics: MetricsSink = NOOP_METRICS,
 ) -> IhpCapsule:
-    """Seal a capsule (spec §7.4). Deterministic: same inputs, same bytes."""
-    counting = metrics is not NOOP_METRICS  # the no-op sink costs nothing on the hot path
-    if counting:
-        metrics.increment(ENCRYPT_TOTAL)
-    try:
-        capsule = _encrypt(version, config, header_id, client_nonce, server_profile_id,
-                           network_context, env_hash, session_key, password, timestamp)
-    except IhpError as error:
-        if counting:
-            _count_failure(metrics, "encrypt", error.code)
-        raise
-    if counting:
-        metrics.increment(ENCRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
-    return capsule
+    """Seal a capsule (spec §7.4). Deterministic: same inputs, same bytes.
 
-
-def _encrypt(
-    version: int, config: IhpConfig, header_id: int, client_nonce: ClientNonce,
-    server_profile_id: ServerProfileId, network_context: IhpNetworkContext,
-    env_hash: ServerEnvHash, session_key: SessionKey, password: PasswordMaterial,
-    timestamp: CapsuleTimestamp,
-) -> IhpCapsule:
+    A real metrics sink goes through `_encrypt_counted`, which calls back here with the
+    no-op sink (as `decrypt_capsule` does).
+    """
+    if metrics is not NOOP_METRICS:
+        return _encrypt_counted(version, config, header_id, client_nonce, server_profile_id,
+                                network_context, env_hash, session_key, password, timestamp,
+                                metrics)
     if not (
         isinstance(config, IhpConfig) and isinstance(client_nonce, ClientNonce)
         and isinstance(server_profile_id, ServerProfileId)
@@ -196,6 +183,23 @@ def _encrypt(
     payload = session_key.cipher().encrypt(client_nonce.value, plaintext, aad)  # step 5
     return IhpCapsule(int(version), int(header_id), client_nonce, server_profile_id,
                       network_context, payload)
+
+
+def _encrypt_counted(
+    version: int, config: IhpConfig, header_id: int, client_nonce: ClientNonce,
+    server_profile_id: ServerProfileId, network_context: IhpNetworkContext,
+    env_hash: ServerEnvHash, session_key: SessionKey, password: PasswordMaterial,
+    timestamp: CapsuleTimestamp, metrics: MetricsSink,
+) -> IhpCapsule:
+    metrics.increment(ENCRYPT_TOTAL)
+    try:
+        capsule = encrypt_capsule(version, config, header_id, client_nonce, server_profile_id,
+                                  network_context, env_hash, session_key, password, timestamp)
+    except IhpError as error:
+        _count_failure(metrics, "encrypt", error.code)
+        raise
+    metrics.increment(ENCRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
+    return capsule
 
 
 def decrypt_capsule(

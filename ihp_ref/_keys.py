@@ -27,7 +27,6 @@ __all__ = [
     "MasterKeyProvider",
     "derive_profile_key",
     "derive_session_key",
-    "session_info",
 ]
 
 _SESSION_CONTEXT = struct.Struct("<BHQ")  # u8(rtt_bucket) ‖ u16le(path_hint) ‖ u64le(id)
@@ -98,17 +97,6 @@ def derive_profile_key(
     return ProfileKey._derived(hkdf_sha256(env_hash.value, key._buffer, LABEL_PROFILE))
 
 
-def session_info(
-    client_nonce: ClientNonce, network: IhpNetworkContext, server_profile_id: ServerProfileId
-) -> bytes:
-    """LABEL_SESSION ‖ nonce(12) ‖ u8(rtt) ‖ u16le(path) ‖ u64le(profile id) (spec §6)."""
-    return (
-        LABEL_SESSION
-        + client_nonce.value
-        + _SESSION_CONTEXT.pack(network.rtt_bucket, network.path_hint, server_profile_id.value)
-    )
-
-
 def derive_session_key(
     profile_key: ProfileKey,
     tls_exporter_key: bytes,
@@ -125,7 +113,7 @@ def derive_session_key(
         raise IhpError(ErrorCode.CODEC)
     exporter = (tls_exporter_key if type(tls_exporter_key) is bytes
                 else check_bytes(tls_exporter_key, "tls_exporter_key"))
-    # session_info(), inlined: this function is the server's hot path
+    # info = LABEL_SESSION ‖ nonce(12) ‖ u8(rtt) ‖ u16le(path) ‖ u64le(profile id)
     info = LABEL_SESSION + client_nonce.value + _SESSION_CONTEXT.pack(
         network_context.rtt_bucket, path_hint, server_profile_id.value)
     return SessionKey._derived(hkdf_sha256(bytes(profile_key._buffer), exporter, info))
