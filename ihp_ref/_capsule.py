@@ -76,7 +76,8 @@ DECRYPTION_CHECKS: tuple[tuple[int, str, ErrorCode | None], ...] = (
     (9, "replay guard: reuse / collision", ErrorCode.NONCE_REUSE),
 )
 
-_AAD_FIELDS = struct.Struct("<BQBH")  # u8 version ‖ u64 profile id ‖ u8 rtt ‖ u16 path
+# AAD_DOMAIN ‖ u8 version ‖ u64 profile id ‖ u8 rtt ‖ u16 path ‖ env hash (62 bytes)
+_AAD = struct.Struct(f"<{len(AAD_DOMAIN)}sBQBH32s")
 _LENGTH = struct.Struct("<I")
 _TRAILER = struct.Struct("<qQ")  # i64 timestamp ‖ u64 header id
 _HEADER_ID = struct.Struct("<Q")
@@ -116,6 +117,30 @@ class IhpCapsule:
         )
 
 
+def _decoded_capsule(
+    version: int, header_id: int, nonce: bytes, server_profile_id: int, rtt_bucket: int,
+    path_hint: int, payload: bytes,
+) -> IhpCapsule:
+    """A capsule from fields a wire decoder has already checked (spec §9: each integer
+    within its type, a 12-byte nonce, `bytes` throughout). Made without re-running the
+    typed constructors' checks: decoding is the fuzzers' and the server's hot path."""
+    nonce_value = _new(ClientNonce)
+    _set(nonce_value, "value", nonce)
+    profile_id = _new(ServerProfileId)
+    _set(profile_id, "value", server_profile_id)
+    network = _new(IhpNetworkContext)
+    _set(network, "rtt_bucket", rtt_bucket)
+    _set(network, "path_hint", path_hint)
+    capsule = _new(IhpCapsule)
+    _set(capsule, "version", version)
+    _set(capsule, "header_id", header_id)
+    _set(capsule, "client_nonce", nonce_value)
+    _set(capsule, "server_profile_id", profile_id)
+    _set(capsule, "network_context", network)
+    _set(capsule, "payload", payload)
+    return capsule
+
+
 class IhpPlaintext(NamedTuple):
     """What a successful decryption gives back (spec §7.5). A tuple: cheap to make on
     the hot path, immutable, and its password field redacts itself in `repr`."""
@@ -129,8 +154,8 @@ def associated_data(
     version: int, server_profile_id: int, network: IhpNetworkContext, env_hash: ServerEnvHash
 ) -> bytes:
     """AAD_DOMAIN ‖ u8(version) ‖ u64le(id) ‖ u8(rtt) ‖ u16le(path) ‖ env hash: 62 bytes."""
-    fields = _AAD_FIELDS.pack(version, server_profile_id, network.rtt_bucket, network.path_hint)
-    return AAD_DOMAIN + fields + env_hash.value
+    return _AAD.pack(AAD_DOMAIN, version, server_profile_id, network.rtt_bucket,
+                     network.path_hint, env_hash.value)
 
 
 def encode_plaintext(password: bytes, timestamp: int, header_id: int) -> bytes:
@@ -238,8 +263,8 @@ def decrypt_capsule(
     if path_hint == 0:  # step 3
         raise IhpError(ErrorCode.CODEC)
     # associated_data(), inlined: this function is the server's hot path
-    aad = (AAD_DOMAIN + _AAD_FIELDS.pack(version, capsule.server_profile_id.value,
-                                         network.rtt_bucket, path_hint) + env_hash.value)
+    aad = _AAD.pack(AAD_DOMAIN, version, capsule.server_profile_id.value, network.rtt_bucket,
+                    path_hint, env_hash.value)
     try:  # step 4
         cipher = session_key._cipher or session_key.cipher()
         plaintext = cipher.decrypt(capsule.client_nonce.value, capsule.payload, aad)

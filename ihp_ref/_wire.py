@@ -13,7 +13,7 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
-from ._capsule import IhpCapsule
+from ._capsule import IhpCapsule, _decoded_capsule
 from ._constants import (
     MAX_BINARY_PAYLOAD_BYTES,
     MAX_JSON_BYTES,
@@ -178,9 +178,46 @@ def _field(obj: Mapping[str, Any], key: str) -> Any:
         raise _codec() from None
 
 
+# The canonical form (what `capsule_to_json` writes, and what every golden fixture and
+# most traffic looks like), matched whole. Numbers as JSON writes them (no sign, no leading
+# zero, ASCII digits only: `\d` would also match other scripts' digits, which `int` reads),
+# at most 20 digits (a u64; longer ones are the general decoder's to judge).
+_UINT = r"(0|[1-9][0-9]{0,19})"
+_CANONICAL = re.compile(
+    r'\{"version":' + _UINT + r',"header_id":' + _UINT + r',"client_nonce":\[([0-9,]*)\],'
+    r'"server_profile_id":' + _UINT + r',"network_context":\{"rtt_bucket":' + _UINT
+    + r',"path_hint":' + _UINT + r'\},"payload":\[([0-9,]*)\]\}')
+_BYTE_VALUE = {str(value): value for value in range(256)}  # only "0".."255", as written
+_BYTE_TEXT = tuple(str(value) for value in range(256))
+
+
+def _canonical(text: str) -> IhpCapsule | None:
+    """The capsule, if `text` is in the canonical form with every value in range; else
+    None, and the general decoder decides. This path only ever accepts: a document it
+    accepts is one the general decoder accepts, with the same fields."""
+    match = _CANONICAL.fullmatch(text)
+    if match is None:
+        return None
+    version, header_id, nonce, profile_id, rtt, path, payload = match.groups()
+    try:  # KeyError: an element that is not "0".."255" as JSON writes it (or an empty one)
+        nonce_bytes = bytes(map(_BYTE_VALUE.__getitem__, nonce.split(",")))
+        payload_bytes = bytes(map(_BYTE_VALUE.__getitem__, payload.split(","))) if payload else b""
+    except KeyError:
+        return None
+    fields = (int(version), int(header_id), int(profile_id), int(rtt), int(path))
+    if (len(nonce_bytes) != NONCE_LEN or fields[0] > U8_MAX or fields[1] > U64_MAX
+            or fields[2] > U64_MAX or fields[3] > U8_MAX or fields[4] > U16_MAX):
+        return None
+    return _decoded_capsule(fields[0], fields[1], nonce_bytes, fields[2], fields[3], fields[4],
+                            payload_bytes)
+
+
 def capsule_from_json(document: str | bytes) -> IhpCapsule:
     """Decode the JSON form (spec §9.1). Any failure → `Codec`."""
     text = _document_text(document)
+    canonical = _canonical(text)
+    if canonical is not None:
+        return canonical
     obj = _parse(text)
     maybe_booleans = "true" in text or "false" in text
     if type(obj) is not dict:
@@ -191,17 +228,19 @@ def capsule_from_json(document: str | bytes) -> IhpCapsule:
     nonce = _json_bytes(_field(obj, "client_nonce"), maybe_booleans)
     if len(nonce) != NONCE_LEN:
         raise _codec()
-    return IhpCapsule(
-        version=_json_int(_field(obj, "version"), U8_MAX),
-        header_id=_json_int(_field(obj, "header_id"), U64_MAX),
-        client_nonce=ClientNonce(nonce),
-        server_profile_id=ServerProfileId(_json_int(_field(obj, "server_profile_id"), U64_MAX)),
-        network_context=IhpNetworkContext(
-            rtt_bucket=_json_int(_field(network, "rtt_bucket"), U8_MAX),
-            path_hint=_json_int(_field(network, "path_hint"), U16_MAX),
-        ),
-        payload=_json_bytes(_field(obj, "payload"), maybe_booleans),
+    return _decoded_capsule(
+        _json_int(_field(obj, "version"), U8_MAX),
+        _json_int(_field(obj, "header_id"), U64_MAX),
+        nonce,
+        _json_int(_field(obj, "server_profile_id"), U64_MAX),
+        _json_int(_field(network, "rtt_bucket"), U8_MAX),
+        _json_int(_field(network, "path_hint"), U16_MAX),
+        _json_bytes(_field(obj, "payload"), maybe_booleans),
     )
+
+
+def _decimals(data: bytes) -> str:
+    return ",".join(map(_BYTE_TEXT.__getitem__, data))
 
 
 def capsule_to_json(capsule: IhpCapsule) -> str:
@@ -209,11 +248,11 @@ def capsule_to_json(capsule: IhpCapsule) -> str:
     network = capsule.network_context
     return (
         f'{{"version":{capsule.version},"header_id":{capsule.header_id},'
-        f'"client_nonce":[{",".join(map(str, capsule.client_nonce.value))}],'
+        f'"client_nonce":[{_decimals(capsule.client_nonce.value)}],'
         f'"server_profile_id":{capsule.server_profile_id.value},'
         f'"network_context":{{"rtt_bucket":{network.rtt_bucket},'
         f'"path_hint":{network.path_hint}}},'
-        f'"payload":[{",".join(map(str, capsule.payload))}]}}'
+        f'"payload":[{_decimals(capsule.payload)}]}}'
     )
 
 
@@ -243,8 +282,8 @@ def capsule_from_binary(data: bytes) -> IhpCapsule:
     remaining = len(data) - _BINARY_HEAD.size
     if length > MAX_BINARY_PAYLOAD_BYTES or length != remaining:
         raise _codec()
-    return IhpCapsule(version, header_id, ClientNonce(nonce), ServerProfileId(profile_id),
-                      IhpNetworkContext(rtt, path), data[_BINARY_HEAD.size:])
+    return _decoded_capsule(version, header_id, nonce, profile_id, rtt, path,
+                            data[_BINARY_HEAD.size:])
 
 
 # ---------------------------------------------------------------- HTTP (spec §9.3)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import _independent as indep
 import pytest
 from _ref_support import GOLDEN, sealed
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ihp_ref as ihp
 from ihp_ref import ErrorCode, IhpError
@@ -47,6 +50,52 @@ def test_json_accepts_whitespace_unknown_keys_and_any_key_order() -> None:
 @pytest.mark.parametrize("value", ["1.5", "1e3", "-0.0", "9" * 5000, "[1.5, {\"a\": 2e-3}]"])
 def test_json_ignores_any_json_number_inside_unknown_keys(value: str) -> None:
     assert ihp.capsule_from_json(CANONICAL[:-1] + ',"unknown":' + value + "}") == CAPSULE
+
+
+def _outcome(document: str) -> object:
+    try:
+        return ihp.capsule_from_json(document)
+    except IhpError as error:
+        return error.code
+
+
+_U64_EDGES = st.sampled_from([0, 1, 9, 10, 255, 256, 65_535, 65_536, 2**63, 2**64 - 1, 2**64,
+                              10**20, 10**21])
+_ELEMENTS = st.lists(st.integers(0, 300) | st.sampled_from([255, 256, 999, 1000]), max_size=20)
+
+
+@given(version=st.integers(0, 300), header_id=_U64_EDGES | st.integers(0, 2**64),
+       nonce=st.lists(st.integers(0, 260), min_size=10, max_size=14),
+       profile_id=_U64_EDGES, rtt=st.integers(0, 260), path=st.integers(0, 70_000),
+       payload=_ELEMENTS)
+def test_json_canonical_fast_path_agrees_with_the_general_decoder(
+        version: int, header_id: int, nonce: list[int], profile_id: int, rtt: int, path: int,
+        payload: list[int]) -> None:
+    # written by the stdlib encoder, not by ihp_ref; a leading space is still the same JSON
+    # document but not the canonical text, so it takes the general decoder
+    text = json.dumps({"version": version, "header_id": header_id, "client_nonce": nonce,
+                       "server_profile_id": profile_id,
+                       "network_context": {"rtt_bucket": rtt, "path_hint": path},
+                       "payload": payload}, separators=(",", ":"))
+    assert _outcome(text) == _outcome(" " + text)
+    in_range = (version <= 255 and header_id < 2**64 and len(nonce) == 12
+                and max(nonce + payload, default=0) <= 255 and profile_id < 2**64
+                and rtt <= 255 and path <= 65_535)
+    assert isinstance(_outcome(text), ihp.IhpCapsule) == in_range
+
+
+@pytest.mark.parametrize("number", ["01", "00", "-0", "-1", "", "256", "1" * 21, "0" * 21,
+                                    "1.0", "1e2", "\u0661", "٣"])
+@pytest.mark.parametrize("where", range(7))
+def test_json_non_canonical_numbers_get_the_general_decoders_verdict(number: str,
+                                                                     where: int) -> None:
+    # the where-th number of the golden canonical text (version, header id, the first nonce
+    # byte, profile id, rtt, path hint, the first payload byte) written in a form the canonical text never uses
+    spans = [m.span() for m in re.finditer(r"[0-9]+", CANONICAL)]
+    starts = [0, 1, 2, 14, 15, 16, 17]  # those numbers' places among all the numbers
+    start, end = spans[starts[where]]
+    text = CANONICAL[:start] + number + CANONICAL[end:]
+    assert _outcome(text) == _outcome(" " + text)
 
 
 def test_json_accepts_bytes_input() -> None:
