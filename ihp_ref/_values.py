@@ -258,9 +258,11 @@ class SessionKey(_SecretKey):
 
     @classmethod
     def _derived(cls, value: bytes) -> Self:
+        """A key fresh from HKDF, its AES-GCM context made at once: every session key is
+        made to open (or seal) a capsule, and `AESGCM` sets up faster from `bytes`."""
         key = object.__new__(cls)
         key._buffer = bytearray(value)
-        key._cipher = None
+        key._cipher = AESGCM(value)
         return key
 
     def cipher(self) -> AESGCM:
