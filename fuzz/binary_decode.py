@@ -15,9 +15,9 @@ import atheris
 with atheris.instrument_imports(include=["ihp_ref"]):
     import ihp_ref
 
-from ihp_fuzz.harness import golden, wire
+from ihp_fuzz.harness import wire
 from ihp_fuzz.harness.findings import outcome_of, require
-from ihp_fuzz.harness.mutator import CapsuleMutator
+from ihp_fuzz.harness.mutator import decoder_mutator
 from ihp_fuzz.harness.reference import require_decoder_agrees
 
 __all__ = ["TestOneInput", "main"]
@@ -33,9 +33,7 @@ def TestOneInput(data: bytes) -> None:
 
 
 def main() -> None:
-    mutator = CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
-                             timestamp_hint=golden.GOLDEN_TIMESTAMP, byte_level_share=0.5)
-    atheris.Setup(sys.argv, TestOneInput, custom_mutator=mutator)
+    atheris.Setup(sys.argv, TestOneInput, custom_mutator=decoder_mutator())
     atheris.Fuzz()
 
 

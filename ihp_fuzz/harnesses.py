@@ -45,6 +45,7 @@ HARNESSES: tuple[Harness, ...] = (
     Harness("capsule_roundtrip", max_len=8192),
     Harness("nonce_mutation"),
     Harness("json_decode", max_len=16384, dict_name="json.dict"),
+    Harness("json_model", max_len=16384, dict_name="json.dict"),
     Harness("binary_decode"),
     Harness("http_body", dict_name="http.dict"),
     Harness("differential", timeout_s=20, smoke_runs=500),

@@ -134,6 +134,7 @@ def seed_inputs() -> dict[str, dict[str, bytes]]:
         corpora["capsule_roundtrip"][f"fdp-{index:02d}"] = bytes([index * 5]) + blob
         if index < 24:  # the first byte picks the operation: each of the 12 twice
             corpora["differential"][f"op-{index:02d}"] = bytes([index]) + blob
+    corpora["json_model"] = dict(corpora["json_decode"])  # one input space, two oracles
     return corpora
 
 

@@ -129,10 +129,17 @@ def test_slowdown_is_flagged_below_half_the_baseline(tmp_path: Path) -> None:
     assert not baselines.slowdown(None, 1)
 
 
+# New harnesses, not measured yet (a missing baseline is "no baseline" to the campaign):
+# `benchmarks/bench_fuzz.py --write-baselines` adds them, then they leave this set.
+AWAITING_BASELINE = {"json_model"}
+
+
 def test_committed_baselines_name_every_harness() -> None:
     from ihp_fuzz.harnesses import HARNESSES
     from tests._fuzz_support import FUZZ
-    assert set(baselines.load_baselines(FUZZ)) == {h.name for h in HARNESSES}
+    measured = set(baselines.load_baselines(FUZZ))
+    assert measured | AWAITING_BASELINE == {h.name for h in HARNESSES}
+    assert not measured & AWAITING_BASELINE, "measured now: remove from AWAITING_BASELINE"
 
 
 def test_summary_has_json_and_markdown_with_new_findings(tmp_path: Path) -> None:

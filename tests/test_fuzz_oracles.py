@@ -23,6 +23,26 @@ def _seed(harness: str, name: str) -> bytes:
     return (FUZZ / "corpus" / harness / f"seed-{name}").read_bytes()
 
 
+def _finds(harness: str, seed: str, bucket: str) -> None:
+    """The harness, on its committed seed, reports a finding in `bucket`."""
+    with pytest.raises(HarnessFinding, match=bucket):
+        import_harness(harness).TestOneInput(_seed(harness, seed))
+
+
+def _errors_become(monkeypatch: pytest.MonkeyPatch, function: str,
+                   code: ihp_ref.ErrorCode) -> None:
+    """Patch `ihp_ref.<function>` so that every `IhpError` it raises carries `code`."""
+    real = getattr(ihp_ref, function)
+
+    def recoded(*args: Any) -> Any:
+        try:
+            return real(*args)
+        except ihp_ref.IhpError:
+            raise ihp_ref.IhpError(code) from None
+
+    monkeypatch.setattr(ihp_ref, function, recoded)
+
+
 def test_nonce_mutation_catches_a_wrong_error_code(monkeypatch: pytest.MonkeyPatch) -> None:
     harness = import_harness("nonce_mutation")
     real = ihp_ref.decrypt_capsule
@@ -37,12 +57,10 @@ def test_nonce_mutation_catches_a_wrong_error_code(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(ihp_ref, "decrypt_capsule", lenient)
     harness.TestOneInput(_seed("nonce_mutation", "ok-binary"))
-    with pytest.raises(HarnessFinding, match="expected-StaleTimestamp-got-InvalidTimestamp"):
-        harness.TestOneInput(_seed("nonce_mutation", "step8-stale-past"))
+    _finds("nonce_mutation", "step8-stale-past", "expected-StaleTimestamp-got-InvalidTimestamp")
 
 
 def test_nonce_mutation_catches_a_failure_counted_twice(monkeypatch: pytest.MonkeyPatch) -> None:
-    harness = import_harness("nonce_mutation")
     real = ihp_ref.decrypt_capsule
 
     def double_count(*args: Any, metrics: Any, **kwargs: Any) -> Any:
@@ -53,16 +71,29 @@ def test_nonce_mutation_catches_a_failure_counted_twice(monkeypatch: pytest.Monk
             raise
 
     monkeypatch.setattr(ihp_ref, "decrypt_capsule", double_count)
-    with pytest.raises(HarnessFinding, match="metrics-decrypt-failure"):
-        harness.TestOneInput(_seed("nonce_mutation", "step4-tag-bit"))
+    _finds("nonce_mutation", "step4-tag-bit", "metrics-decrypt-failure")
 
 
-def test_json_decode_catches_a_rejected_valid_capsule(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_decode_catches_a_round_trip_that_changes_the_capsule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     harness = import_harness("json_decode")
-    monkeypatch.setattr(ihp_ref, "capsule_from_json", lambda _: (_ for _ in ()).throw(
-        ihp_ref.IhpError(ihp_ref.ErrorCode.CODEC)))
-    with pytest.raises(HarnessFinding, match="json-rejects-valid"):
-        harness.TestOneInput(_seed("json_decode", "golden-valid"))
+    real = ihp_ref.capsule_to_json
+    harness.TestOneInput(_seed("json_decode", "golden-valid"))
+    harness.TestOneInput(_seed("json_decode", "golden-trailing"))
+    # a header id of 42 is written as 142: valid JSON, another capsule
+    monkeypatch.setattr(ihp_ref, "capsule_to_json",
+                        lambda c: real(c).replace('"header_id":', '"header_id":1', 1))
+    for seed in ("golden-valid", "golden-trailing"):  # canonical input, and not
+        with pytest.raises(HarnessFinding, match="json-roundtrip-differs"):
+            harness.TestOneInput(_seed("json_decode", seed))
+
+
+def test_json_decode_catches_an_error_code_other_than_codec(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("json_decode")
+    _errors_become(monkeypatch, "capsule_from_json", ihp_ref.ErrorCode.INVALID_NONCE_LENGTH)
+    harness.TestOneInput(_seed("json_decode", "golden-valid"))
+    _finds("json_decode", "golden-nonce-11", "json-raised-InvalidNonceLength")
 
 
 def test_json_decode_lets_other_exceptions_through(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,27 +103,44 @@ def test_json_decode_lets_other_exceptions_through(monkeypatch: pytest.MonkeyPat
         harness.TestOneInput(_seed("json_decode", "golden-valid"))
 
 
+def test_json_model_catches_a_rejected_valid_capsule(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = import_harness("json_model")
+    harness.TestOneInput(_seed("json_model", "golden-valid"))
+    monkeypatch.setattr(ihp_ref, "capsule_from_json", lambda _: (_ for _ in ()).throw(
+        ihp_ref.IhpError(ihp_ref.ErrorCode.CODEC)))
+    _finds("json_model", "golden-valid", "json-rejects-valid")
+
+
+def test_json_model_catches_fields_that_differ_from_the_model_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = ihp_ref.capsule_from_json
+
+    def wrong_header_id(document: Any) -> Any:
+        capsule = real(document)
+        return ihp_ref.IhpCapsule(capsule.version, capsule.header_id + 1, capsule.client_nonce,
+                                  capsule.server_profile_id, capsule.network_context,
+                                  capsule.payload)
+
+    monkeypatch.setattr(ihp_ref, "capsule_from_json", wrong_header_id)
+    _finds("json_model", "fixture-valid", "json-fields-differ")
+
+
+def test_json_model_catches_a_non_canonical_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = ihp_ref.capsule_to_json
+    monkeypatch.setattr(ihp_ref, "capsule_to_json", lambda c: real(c).replace(",", ", ", 1))
+    import_harness("json_decode").TestOneInput(_seed("json_decode", "golden-valid"))
+    _finds("json_model", "golden-valid", "json-not-canonical")
+
+
 def test_binary_decode_catches_a_non_canonical_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
-    harness = import_harness("binary_decode")
     real = ihp_ref.capsule_to_binary
     monkeypatch.setattr(ihp_ref, "capsule_to_binary", lambda c: real(c) + b"\0")
-    with pytest.raises(HarnessFinding, match="binary-not-canonical"):
-        harness.TestOneInput(_seed("binary_decode", "golden-valid"))
+    _finds("binary_decode", "golden-valid", "binary-not-canonical")
 
 
 def test_http_body_catches_a_wrong_nonce_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    harness = import_harness("http_body")
-    real = ihp_ref.capsule_from_http
-
-    def codec_only(body: Any) -> Any:
-        try:
-            return real(body)
-        except ihp_ref.IhpError:
-            raise ihp_ref.IhpError(ihp_ref.ErrorCode.CODEC) from None
-
-    monkeypatch.setattr(ihp_ref, "capsule_from_http", codec_only)
-    with pytest.raises(HarnessFinding, match="http-raised-Codec"):
-        harness.TestOneInput(_seed("http_body", "nonce-11"))
+    _errors_become(monkeypatch, "capsule_from_http", ihp_ref.ErrorCode.CODEC)
+    _finds("http_body", "nonce-11", "http-raised-Codec")
 
 
 def test_roundtrip_catches_a_payload_that_is_not_the_spec_s(

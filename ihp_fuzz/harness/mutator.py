@@ -14,10 +14,10 @@ from typing import TypeVar
 
 import atheris  # type: ignore[import-untyped]
 
-from ihp_fuzz.harness import inputs
+from ihp_fuzz.harness import golden, inputs
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, U64_MAX, CapsuleFields, open_payload, seal
 
-__all__ = ["CapsuleMutator"]
+__all__ = ["CapsuleMutator", "decoder_mutator"]
 
 T = TypeVar("T")
 
@@ -64,6 +64,12 @@ def _mutate_int(rng: _Rng, value: int, width: int, interesting: tuple[int, ...])
         return rng.choice(interesting)
     raw = atheris.Mutate(value.to_bytes(width, "little"), width)
     return int.from_bytes(raw.ljust(width, b"\0")[:width], "little")
+
+
+def decoder_mutator() -> CapsuleMutator:
+    """The decoder harnesses' mutator: golden capsules, byte-level half of the time."""
+    return CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
+                          timestamp_hint=golden.GOLDEN_TIMESTAMP, byte_level_share=0.5)
 
 
 class CapsuleMutator:
