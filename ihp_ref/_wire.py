@@ -11,6 +11,8 @@ import json
 import re
 import struct
 from collections.abc import Mapping
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any
 
 from ._capsule import IhpCapsule, _decoded_capsule
@@ -51,27 +53,32 @@ def _codec() -> IhpError:
 # then never makes the regex retry from every later quote (that would be quadratic).
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_AS_PARENS = str.maketrans("[{]}", "(())")
+
+
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+_FIELDS = itemgetter("version", "header_id", "client_nonce", "server_profile_id",
+                     "network_context", "payload")
+_NETWORK_FIELDS = itemgetter("rtt_bucket", "path_hint")
+# version (u8), header id (u64), profile id (u64), rtt bucket (u8), path hint (u16): packing
+# them checks every range at once, in C (Python comparisons are what a fuzzer's tracing
+# pays for one by one)
+_FIELD_WIDTHS = struct.Struct("<BQQBH")
+_BYTE_VALUE = {str(value): value for value in range(256)}  # only "0".."255", as written
+_BYTE_TEXT = tuple(str(value) for value in range(256))
 
 
 def _too_deep(text: str) -> bool:
     """Nesting deeper than 64 levels, found before parsing so that the parser never
     recurses that far (spec §9.1: never a crash or a recursion error).
 
-    C-speed throughout: drop strings, keep the brackets, then peel the innermost pairs
-    with `str.replace`, one level a pass, at most 64 passes. A balanced document (the only
-    kind that parses) deeper than 64 levels still has a pair left after 64 passes; an
-    unbalanced one is rejected by the parser whatever this returns.
+    C-speed throughout (no Python step per character, which also keeps the fuzzers'
+    tracing out of it): drop strings, keep the brackets, and take the highest running sum
+    of +1 per opener and -1 per closer. An unbalanced document is the parser's to reject.
     """
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return False  # cannot be deeper than the number of openers
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text)).translate(_AS_PARENS)
-    for _ in range(MAX_JSON_DEPTH):
-        peeled = brackets.replace("()", "")
-        if len(peeled) == len(brackets):
-            return False
-        brackets = peeled
-    return "()" in brackets
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_NESTING.__getitem__, brackets)), default=0) > MAX_JSON_DEPTH
 
 
 def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -81,36 +88,45 @@ def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-class _NonInteger:
-    """What a JSON number with a fraction or an exponent, or an integer too long for
-    Python to convert, decodes to: legal in an unknown key's value (ignored), never an
-    integer field's value."""
+class _IntegerToken(str):
+    """A JSON integer as written, when the document holds a `-0` or an integer too long
+    for `int()` (the parser's `parse_int`; made in C, no Python call per number). Kept as
+    text so that those are judged where they are used: as an integer field, `Codec` (`-0`
+    is not an unsigned integer: serde_json reads it as the float -0.0); inside an unknown
+    key, ignored."""
 
     __slots__ = ()
 
 
-_NON_INTEGER = _NonInteger()
+class _OtherNumber(str):
+    """A JSON number with a fraction or an exponent: never an integer field's value."""
+
+    __slots__ = ()
 
 
-def _non_integer(_: str) -> _NonInteger:
-    return _NON_INTEGER
-
-
-def _integer_or_marker(digits: str) -> int | _NonInteger:
-    # a field holds at most a u64 (20 digits); longer ones only matter as "not in range".
-    # "-0" is not an unsigned integer: serde_json reads it as the float -0.0.
-    if len(digits) > 40 or digits == "-0":
-        return _NON_INTEGER
-    return int(digits)
+_ONLY_INTS = frozenset({int})
+_ONLY_INTEGER_TOKENS = frozenset({_IntegerToken})
 
 
 def _reject_constant(_: str) -> Any:
     raise _Reject  # NaN, Infinity, -Infinity: not JSON at all
 
 
+# integers as Python ints (C's fast path); and integers as tokens, for the rare documents
+# the first cannot read exactly
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates,
+                            parse_float=_OtherNumber, parse_constant=_reject_constant)
+_TOKEN_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates,
+                                  parse_int=_IntegerToken, parse_float=_OtherNumber,
+                                  parse_constant=_reject_constant)
+
+
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
 def _document_text(document: str | bytes) -> str:
     """The document as text: at most 1 MiB of UTF-8 (spec §9.1)."""
-    if isinstance(document, bytes | bytearray | memoryview):
+    if isinstance(document, _BYTES_LIKE):
         if len(document) > MAX_JSON_BYTES:
             raise _codec()
         try:
@@ -135,79 +151,91 @@ def _document_text(document: str | bytes) -> str:
 def _parse(text: str) -> Any:
     if _too_deep(text):
         raise _codec()
-    if "-0" not in text:  # the fast path: no integer needs a closer look
+    if "-0" not in text:  # no integer can read as 0 while being written -0
         try:
-            return json.loads(text, object_pairs_hook=_object_without_duplicates,
-                              parse_float=_non_integer, parse_constant=_reject_constant)
+            return _DECODER.decode(text)
         except (_Reject, json.JSONDecodeError, RecursionError):
             raise _codec() from None
-        except ValueError:  # an integer past Python's digit limit: valid JSON, look again
+        except ValueError:  # an integer past int()'s digit limit: valid JSON, look again
             pass
     try:
-        return json.loads(text, object_pairs_hook=_object_without_duplicates,
-                          parse_float=_non_integer, parse_constant=_reject_constant,
-                          parse_int=_integer_or_marker)
-    except (_Reject, ValueError, RecursionError):
+        return _TOKEN_DECODER.decode(text)
+    except (_Reject, ValueError, RecursionError):  # JSONDecodeError is a ValueError
         raise _codec() from None
 
 
-def _json_int(value: object, high: int) -> int:
-    if type(value) is not int or not 0 <= value <= high:  # bools are not JSON integers
+def _json_int(value: object) -> int:
+    """An integer field read as a token (a document with a `-0` or an integer too long for
+    `int()`): without a sign (so not `-0`) and of at most 20 digits, or `Codec`. Its range
+    is checked with the others (`_FIELD_WIDTHS`)."""
+    if type(value) is not _IntegerToken or value[0] == "-" or len(value) > 20:
         raise _codec()
-    return value
+    return int(value)
 
 
-def _json_bytes(value: object, maybe_booleans: bool) -> bytes:
-    """A JSON array of integers 0..=255. `bytes()` rejects every other element in C,
-    except booleans (True is 1 to it): those are looked for only when the document holds
-    a `true` or `false` literal at all."""
+def _json_bytes(value: object) -> bytes:
+    """A JSON array of integers 0..=255, checked element by element in C: ints through
+    `bytes()` (bools, which it would take as 0 and 1, are kept out by the type check);
+    integer tokens through `_BYTE_VALUE`, which holds exactly "0".."255"."""
     if type(value) is not list:
         raise _codec()
-    if maybe_booleans and not all(type(b) is int for b in value):
-        raise _codec()
     try:
-        return bytes(value)  # ValueError outside 0..=255, TypeError for non-integers
-    except (ValueError, TypeError):
-        raise _codec() from None
+        if _ONLY_INTS.issuperset(map(type, value)):
+            return bytes(value)  # ValueError outside 0..=255
+        if _ONLY_INTEGER_TOKENS.issuperset(map(type, value)):
+            return bytes(map(_BYTE_VALUE.__getitem__, value))  # KeyError: "-0", "256", …
+    except (ValueError, KeyError):
+        pass
+    raise _codec()
 
 
-def _field(obj: Mapping[str, Any], key: str) -> Any:
+def _http_field(obj: Mapping[str, Any], key: str) -> Any:
     try:
         return obj[key]
     except KeyError:
         raise _codec() from None
 
 
-# The canonical form (what `capsule_to_json` writes, and what every golden fixture and
-# most traffic looks like), matched whole. Numbers as JSON writes them (no sign, no leading
-# zero, ASCII digits only: `\d` would also match other scripts' digits, which `int` reads),
-# at most 20 digits (a u64; longer ones are the general decoder's to judge).
+def _http_int(value: object, high: int) -> int:
+    if type(value) is not int or not 0 <= value <= high:  # bools are not JSON integers
+        raise _codec()
+    return value
+
+
+# The canonical layout: what `capsule_to_json` writes, what every golden fixture and most
+# traffic looks like, and what most fuzzer mutations of them still are. Matched whole:
+# the keys in order, no whitespace, no other keys. Integer fields as JSON writes them (no
+# sign, no leading zero, ASCII digits only: `\d` would also match other scripts' digits,
+# which `int` reads) of at most 20 digits (a u64); the arrays' elements anything made of
+# digits, minus signs and commas.
 _UINT = r"(0|[1-9][0-9]{0,19})"
 _CANONICAL = re.compile(
-    r'\{"version":' + _UINT + r',"header_id":' + _UINT + r',"client_nonce":\[([0-9,]*)\],'
+    r'\{"version":' + _UINT + r',"header_id":' + _UINT + r',"client_nonce":\[([-0-9,]*)\],'
     r'"server_profile_id":' + _UINT + r',"network_context":\{"rtt_bucket":' + _UINT
-    + r',"path_hint":' + _UINT + r'\},"payload":\[([0-9,]*)\]\}')
-_BYTE_VALUE = {str(value): value for value in range(256)}  # only "0".."255", as written
-_BYTE_TEXT = tuple(str(value) for value in range(256))
+    + r',"path_hint":' + _UINT + r'\},"payload":\[([-0-9,]*)\]\}')
+
+
 
 
 def _canonical(text: str) -> IhpCapsule | None:
-    """The capsule, if `text` is in the canonical form with every value in range; else
-    None, and the general decoder decides. This path only ever accepts: a document it
-    accepts is one the general decoder accepts, with the same fields."""
+    """The verdict on a document in the canonical layout; None for any other layout (the
+    general decoder's to judge). In this layout nothing is left to parse: an array element
+    other than "0".."255" as JSON writes them is a negative number (`-0` included), a
+    number past 255, or not JSON at all ("", "01", "1-2"): `Codec` every way, as for an
+    integer field or a nonce out of range."""
     match = _CANONICAL.fullmatch(text)
     if match is None:
         return None
     version, header_id, nonce, profile_id, rtt, path, payload = match.groups()
-    try:  # KeyError: an element that is not "0".."255" as JSON writes it (or an empty one)
+    fields = (int(version), int(header_id), int(profile_id), int(rtt), int(path))
+    try:
+        _FIELD_WIDTHS.pack(*fields)  # each integer within its type, checked in C
         nonce_bytes = bytes(map(_BYTE_VALUE.__getitem__, nonce.split(",")))
         payload_bytes = bytes(map(_BYTE_VALUE.__getitem__, payload.split(","))) if payload else b""
-    except KeyError:
-        return None
-    fields = (int(version), int(header_id), int(profile_id), int(rtt), int(path))
-    if (len(nonce_bytes) != NONCE_LEN or fields[0] > U8_MAX or fields[1] > U64_MAX
-            or fields[2] > U64_MAX or fields[3] > U8_MAX or fields[4] > U16_MAX):
-        return None
+    except (struct.error, KeyError):
+        raise _codec() from None
+    if len(nonce_bytes) != NONCE_LEN:
+        raise _codec()
     return _decoded_capsule(fields[0], fields[1], nonce_bytes, fields[2], fields[3], fields[4],
                             payload_bytes)
 
@@ -219,24 +247,27 @@ def capsule_from_json(document: str | bytes) -> IhpCapsule:
     if canonical is not None:
         return canonical
     obj = _parse(text)
-    maybe_booleans = "true" in text or "false" in text
     if type(obj) is not dict:
         raise _codec()
-    network = _field(obj, "network_context")
-    if type(network) is not dict:
+    try:  # every field at once, in C (KeyError: one is missing)
+        version, header_id, nonce, profile_id, network, payload = _FIELDS(obj)
+        if type(network) is not dict:
+            raise _codec()
+        rtt_bucket, path_hint = _NETWORK_FIELDS(network)
+    except KeyError:
+        raise _codec() from None
+    integers: tuple[int, ...] = (version, header_id, profile_id, rtt_bucket, path_hint)
+    if not _ONLY_INTS.issuperset(map(type, integers)):  # bools, floats, strings, tokens
+        integers = tuple(map(_json_int, integers))
+    try:
+        _FIELD_WIDTHS.pack(*integers)  # each integer within its type (negative ones too)
+    except struct.error:
+        raise _codec() from None
+    nonce_bytes = _json_bytes(nonce)
+    if len(nonce_bytes) != NONCE_LEN:
         raise _codec()
-    nonce = _json_bytes(_field(obj, "client_nonce"), maybe_booleans)
-    if len(nonce) != NONCE_LEN:
-        raise _codec()
-    return _decoded_capsule(
-        _json_int(_field(obj, "version"), U8_MAX),
-        _json_int(_field(obj, "header_id"), U64_MAX),
-        nonce,
-        _json_int(_field(obj, "server_profile_id"), U64_MAX),
-        _json_int(_field(network, "rtt_bucket"), U8_MAX),
-        _json_int(_field(network, "path_hint"), U16_MAX),
-        _json_bytes(_field(obj, "payload"), maybe_booleans),
-    )
+    return _decoded_capsule(integers[0], integers[1], nonce_bytes, integers[2], integers[3],
+                            integers[4], _json_bytes(payload))
 
 
 def _decimals(data: bytes) -> str:
@@ -320,16 +351,16 @@ def capsule_from_http(body: Mapping[str, Any]) -> IhpCapsule:
     `InvalidNonceLength`, every other defect `Codec`."""
     if not isinstance(body, Mapping):
         raise _codec()
-    network = _field(body, "network_context")
+    network = _http_field(body, "network_context")
     if not isinstance(network, Mapping):
         raise _codec()
-    version = _json_int(_field(body, "version"), U8_MAX)
-    header_id = _json_int(_field(body, "header_id"), U64_MAX)
-    profile_id = parse_decimal_u64(_field(body, "server_profile_id"))
-    context = IhpNetworkContext(_json_int(_field(network, "rtt_bucket"), U8_MAX),
-                                _json_int(_field(network, "path_hint"), U16_MAX))
-    payload = _b64(_field(body, "payload_b64"))
-    nonce = ClientNonce(_b64(_field(body, "client_nonce_b64")))
+    version = _http_int(_http_field(body, "version"), U8_MAX)
+    header_id = _http_int(_http_field(body, "header_id"), U64_MAX)
+    profile_id = parse_decimal_u64(_http_field(body, "server_profile_id"))
+    context = IhpNetworkContext(_http_int(_http_field(network, "rtt_bucket"), U8_MAX),
+                                _http_int(_http_field(network, "path_hint"), U16_MAX))
+    payload = _b64(_http_field(body, "payload_b64"))
+    nonce = ClientNonce(_b64(_http_field(body, "client_nonce_b64")))
     return IhpCapsule(version, header_id, nonce, ServerProfileId(profile_id), context, payload)
 
 

@@ -85,7 +85,8 @@ def test_json_canonical_fast_path_agrees_with_the_general_decoder(
 
 
 @pytest.mark.parametrize("number", ["01", "00", "-0", "-1", "", "256", "1" * 21, "0" * 21,
-                                    "1.0", "1e2", "\u0661", "٣"])
+                                    "1.0", "1e2", "\u0661", "٣", "-", "--1", "1-2",
+                                    "0-", "1,,2", ",", "1,", "9" * 5000])
 @pytest.mark.parametrize("where", range(7))
 def test_json_non_canonical_numbers_get_the_general_decoders_verdict(number: str,
                                                                      where: int) -> None:
@@ -109,6 +110,9 @@ def test_json_accepts_bytes_input() -> None:
     _doc(client_nonce=[1] * 11), _doc(client_nonce=[1] * 13), _doc(client_nonce=[256] * 12),
     _doc(client_nonce=[True] * 12), _doc(client_nonce="AQEBAQEBAQEBAQEB"),
     _doc(payload=[-1]), _doc(payload=[1.5]), _doc(payload=None),
+    _doc(payload=["7"]), _doc(payload=[1.0]), _doc(payload=[False]), _doc(payload=[[1]]),
+    _doc(client_nonce=["1"] * 12), _doc(version=[1]), _doc(header_id={"a": 1}),
+    _doc(payload=[1, 2, 10**30]), _doc(payload=[1, 2, 255, 256]),
     _doc(network_context={"rtt_bucket": 256, "path_hint": 120}),
     _doc(network_context={"rtt_bucket": 5, "path_hint": 65_536}),
     _doc(network_context={"rtt_bucket": 5}), _doc(network_context=[5, 120]),
@@ -141,6 +145,12 @@ def test_json_nesting_up_to_64_levels_is_accepted_and_65_rejected() -> None:
 
 def test_json_very_deep_nesting_is_codec_not_recursion_error() -> None:
     assert _codec(lambda: ihp.capsule_from_json("[" * 200_000)) is ErrorCode.CODEC
+
+
+def test_json_many_brackets_only_inside_strings_are_no_nesting_at_all() -> None:
+    document = CANONICAL[:-1] + ',"x":"' + "[" * 70 + "{" * 70 + '"}'
+    assert ihp.capsule_from_json(document) == CAPSULE
+    assert _codec(lambda: ihp.capsule_from_json('"' + "[" * 70 + '"')) is ErrorCode.CODEC
 
 
 def test_json_brackets_inside_strings_do_not_count_as_nesting() -> None:
