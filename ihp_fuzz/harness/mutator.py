@@ -66,10 +66,12 @@ def _mutate_int(rng: _Rng, value: int, width: int, interesting: tuple[int, ...])
     return int.from_bytes(raw.ljust(width, b"\0")[:width], "little")
 
 
-def decoder_mutator() -> CapsuleMutator:
-    """The decoder harnesses' mutator: golden capsules, byte-level half of the time."""
+def decoder_mutator(byte_level_share: float = 0.5) -> CapsuleMutator:
+    """The decoder harnesses' mutator: golden capsules, byte-level half of the time (or
+    `byte_level_share` of it)."""
     return CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
-                          timestamp_hint=golden.GOLDEN_TIMESTAMP, byte_level_share=0.5)
+                          timestamp_hint=golden.GOLDEN_TIMESTAMP,
+                          byte_level_share=byte_level_share)
 
 
 class CapsuleMutator:
