@@ -5,14 +5,15 @@ Imported by the harnesses after `ihp_ref` (so that it uses the instrumented modu
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from functools import cache
 
 import ihp_ref
 from ihp_fuzz.harness.findings import require
 from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
 
-__all__ = ["fields_of", "metric_summary", "ref_config",
-           "require_decoder_agrees"]
+__all__ = ["MetricTally", "fields_of", "ref_config", "require_decoder_agrees"]
 
 
 def fields_of(capsule: ihp_ref.IhpCapsule) -> CapsuleFields:
@@ -29,18 +30,30 @@ def ref_config(config: ModelConfig) -> ihp_ref.IhpConfig:
                              config.max_fingerprint_bytes)
 
 
-def metric_summary(metrics: ihp_ref.RecordingMetrics,
-                   operation: str) -> tuple[dict[str, int], list[str]]:
-    """(total per metric name, telemetry codes of the `ihp.<operation>.failure` counts), in
-    one pass over the recorded counts."""
-    totals: dict[str, int] = {}
-    failure_name = f"ihp.{operation}.failure"
-    codes: list[str] = []
-    for (name, labels), count in metrics.counts.items():
-        totals[name] = totals.get(name, 0) + count
-        if name == failure_name:
-            codes += [dict(labels).get("code", "?")] * count
-    return totals, codes
+class MetricTally:
+    """A metrics sink (`ihp_ref.MetricsSink`) that keeps what the spec §16 rule needs and
+    no more: the name of every increment, and the `code` label of every failure. It runs
+    once per execution, so it does not sort labels as `RecordingMetrics` does."""
+
+    __slots__ = ("codes", "names")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.codes: list[tuple[str, str]] = []
+
+    def increment(self, name: str, labels: Mapping[str, str] | None = None) -> None:
+        self.names.append(name)
+        if labels is not None and "code" in labels:
+            self.codes.append((name, labels["code"]))
+
+    def observe(self, name: str, value: float) -> None:
+        pass
+
+    def summary(self, operation: str) -> tuple[dict[str, int], list[str]]:
+        """(total per metric name, telemetry codes of the `ihp.<operation>.failure`
+        counts)."""
+        failure_name = f"ihp.{operation}.failure"
+        return Counter(self.names), [code for name, code in self.codes if name == failure_name]
 
 
 def require_decoder_agrees(form: str, size: int, error: str | None,
