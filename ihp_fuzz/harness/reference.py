@@ -5,7 +5,6 @@ Imported by the harnesses after `ihp_ref` (so that it uses the instrumented modu
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 
@@ -50,10 +49,13 @@ class MetricTally:
         pass
 
     def summary(self, operation: str) -> tuple[dict[str, int], list[str]]:
-        """(total per metric name, telemetry codes of the `ihp.<operation>.failure`
-        counts)."""
+        """(total of each `ihp.<operation>.*` counter the rule reads, telemetry codes of
+        the `ihp.<operation>.failure` counts)."""
+        names = self.names
+        totals = {name: names.count(name) for name in (
+            f"ihp.{operation}.total", f"ihp.{operation}.success", f"ihp.{operation}.failure")}
         failure_name = f"ihp.{operation}.failure"
-        return Counter(self.names), [code for name, code in self.codes if name == failure_name]
+        return totals, [code for name, code in self.codes if name == failure_name]
 
 
 def require_decoder_agrees(form: str, size: int, error: str | None,
