@@ -2,7 +2,7 @@
 ihp_fuzz.seeds`): seeds have provenance, like vectors, and are never edited by hand.
 
 nonce_mutation's seeds reach every step of spec §7.5 (coverage measured in
-tests/test_fuzz_coverage.py); the decoder seeds are valid capsules in both wire forms
+tests/test_fuzz_seeds.py); the decoder seeds are valid capsules in both wire forms
 (both §17 fixtures) and one near miss per decoding rule.
 """
 
