@@ -3,8 +3,9 @@
 Decode the capsule, mutate one field with `atheris.Mutate` (or an interesting value),
 re-encode, and sometimes re-seal with the harness key so that mutations get past the AEAD
 and reach the checks behind it (spec §7.5 steps 5-8). A share of the time (1/8 for
-nonce_mutation, 1/2 for the decoders, whose subject is malformed bytes), and whenever the
-input does not decode, it falls back to libFuzzer's byte-level mutation.
+nonce_mutation, 1/2 for json_model and binary_decode, whose subject is malformed bytes),
+and whenever the input does not decode, it falls back to libFuzzer's byte-level mutation.
+(json_decode uses libFuzzer's mutations alone.)
 """
 
 from __future__ import annotations
@@ -66,12 +67,10 @@ def _mutate_int(rng: _Rng, value: int, width: int, interesting: tuple[int, ...])
     return int.from_bytes(raw.ljust(width, b"\0")[:width], "little")
 
 
-def decoder_mutator(byte_level_share: float = 0.5) -> CapsuleMutator:
-    """The decoder harnesses' mutator: golden capsules, byte-level half of the time (or
-    `byte_level_share` of it)."""
+def decoder_mutator() -> CapsuleMutator:
+    """The decoder harnesses' mutator: golden capsules, byte-level half of the time."""
     return CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
-                          timestamp_hint=golden.GOLDEN_TIMESTAMP,
-                          byte_level_share=byte_level_share)
+                          timestamp_hint=golden.GOLDEN_TIMESTAMP, byte_level_share=0.5)
 
 
 class CapsuleMutator:
