@@ -117,20 +117,26 @@ def _depth_ok(text: str) -> bool:
     return True
 
 
+_HOOKS: dict[str, Any] = {"object_pairs_hook": no_duplicate_keys,
+                          "parse_constant": _reject_constant,
+                          "parse_float": lambda _: _NOT_AN_INTEGER}
+# made once: json.loads with hooks would build a decoder per call (the mutator calls this
+# for every JSON input)
+_DECODER = json.JSONDecoder(**_HOOKS)
+_CHECKING_DECODER = json.JSONDecoder(parse_int=_parse_int, **_HOOKS)
+
+
 def _load(text: str) -> Any:
     """json.loads with the model's number rules. The `parse_int` hook (a Python call per
     integer) runs only when an integer could need it: a `-0`, or one too long for int()."""
-    hooks: dict[str, Any] = {"object_pairs_hook": no_duplicate_keys,
-                             "parse_constant": _reject_constant,
-                             "parse_float": lambda _: _NOT_AN_INTEGER}
     if "-0" not in text:
         try:
-            return json.loads(text, **hooks)
+            return _DECODER.decode(text)
         except json.JSONDecodeError:
             raise
         except ValueError:  # more than 4,300 digits: decode again with the hook
             pass
-    return json.loads(text, parse_int=_parse_int, **hooks)
+    return _CHECKING_DECODER.decode(text)
 
 
 def _int(value: Any, high: int) -> int:
@@ -139,8 +145,11 @@ def _int(value: Any, high: int) -> int:
     return value
 
 
+_INT_ONLY = frozenset({int})
+
+
 def _byte_list(value: Any) -> bytes:
-    if type(value) is not list or not all(type(item) is int for item in value):
+    if type(value) is not list or not _INT_ONLY.issuperset(map(type, value)):
         raise _Reject  # booleans are ints to bytes(): rejected by the exact type check
     return bytes(value)  # ValueError outside 0..=255
 
