@@ -48,6 +48,7 @@ HARNESSES: tuple[Harness, ...] = (
     Harness("json_model", max_len=16384, dict_name="json.dict"),
     Harness("binary_decode"),
     Harness("http_body", dict_name="http.dict"),
+    Harness("server_body", dict_name="http.dict"),
     Harness("differential", timeout_s=20, smoke_runs=500),
 )
 

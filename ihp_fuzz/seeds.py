@@ -18,7 +18,7 @@ from pathlib import Path
 
 import blake3
 
-from ihp_fuzz.harness import golden, inputs, wire
+from ihp_fuzz.harness import asgi, golden, inputs, server_model, wire
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, CapsuleFields, plaintext, seal
 
 __all__ = ["fixture_fields", "seed_inputs", "write_seeds"]
@@ -90,14 +90,23 @@ def _decoder_variants(fields: CapsuleFields) -> Iterator[tuple[str, bytes, bytes
                                                 b"[1,1,1,1,1,1,1,1,1,1,1]", 1)
 
 
-def _http_variants(fields: CapsuleFields) -> Iterator[tuple[str, dict[str, object]]]:
-    """(name, body): the §9.3 form of the golden capsule and one near miss per rule."""
-    body: dict[str, object] = {
+def _http_form(fields: CapsuleFields) -> dict[str, object]:
+    """The §9.3 form of a capsule."""
+    return {
         "version": fields.version, "header_id": fields.header_id,
         "client_nonce_b64": base64.b64encode(fields.client_nonce).decode(),
         "server_profile_id": str(fields.server_profile_id),
         "network_context": {"rtt_bucket": fields.rtt_bucket, "path_hint": fields.path_hint},
         "payload_b64": base64.b64encode(fields.payload).decode()}
+
+
+def _compact(body: object) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _http_variants(fields: CapsuleFields) -> Iterator[tuple[str, dict[str, object]]]:
+    """(name, body): the §9.3 form of the golden capsule and one near miss per rule."""
+    body = _http_form(fields)
     yield "valid", body
     yield "nonce-11", {**body, "client_nonce_b64": base64.b64encode(b"\1" * 11).decode()}
     yield "nonce-not-base64", {**body, "client_nonce_b64": "AQEBAQEBAQEBAQEB!"}
@@ -109,11 +118,39 @@ def _http_variants(fields: CapsuleFields) -> Iterator[tuple[str, dict[str, objec
     yield "missing-network", {k: v for k, v in body.items() if k != "network_context"}
 
 
+def server_fields(timestamp: int = server_model.NOW) -> CapsuleFields:
+    """The golden capsule addressed to server_body's test server: its profile id, sealed
+    under its key with a `timestamp` (by default its clock)."""
+    unsealed = golden.golden_fields()._replace(server_profile_id=server_model.PROFILE_ID)
+    return unsealed._replace(payload=seal(server_model.session_key(unsealed), unsealed,
+                                          server_model.ENV_HASH, _body(timestamp=timestamp)))
+
+
+def _server_requests() -> Iterator[tuple[str, bytes]]:
+    """(name, input): requests that reach each answer of spec §11 (asgi.py's layout)."""
+    request = asgi.encode_request
+    forms = {name: _compact(body) for name, body in _http_variants(server_fields())}
+    for name, body in forms.items():  # 200, then 422 or 401 (the profile id ones)
+        yield name, request(body)
+    valid = forms["valid"]
+    yield "valid-chunked", request(valid, length_mode=0, split=128)
+    yield "valid-charset", request(valid, content_type=2, split=1)
+    yield "valid-at-256k", request(valid, pad=61)
+    yield "golden-profile-1", request(_compact(_http_form(golden.golden_fields())))
+    yield "stale", request(_compact(_http_form(server_fields(server_model.NOW - 301))))
+    yield "not-json", request(valid[:-1])
+    yield "not-an-object", request(b"[" + valid + b"]")
+    yield "content-length-over-256k", request(valid, length_mode=2, parameter=4)
+    yield "content-length-not-a-number", request(valid, length_mode=3, parameter=2)
+    yield "text-plain", request(valid, content_type=6)
+    yield "body-over-256k", request(valid, length_mode=0, pad=62)
+
+
 def seed_inputs() -> dict[str, dict[str, bytes]]:
     """harness → {file name → content}."""
     corpora: dict[str, dict[str, bytes]] = {h: {} for h in (
         "nonce_mutation", "binary_decode", "json_decode", "capsule_roundtrip", "differential",
-        "http_body")}
+        "http_body", "server_body")}
     for name, now, variant, fields, as_json in _mutation_seeds():
         body = inputs.encode_capsule(fields, as_json)
         corpora["nonce_mutation"][name] = inputs.MutationInput(now, variant, body,
@@ -123,7 +160,8 @@ def seed_inputs() -> dict[str, dict[str, bytes]]:
             corpora["binary_decode"][f"{source}-{name}"] = binary
             corpora["json_decode"][f"{source}-{name}"] = text
     for name, request in _http_variants(golden.golden_fields()):
-        corpora["http_body"][name] = json.dumps(request, separators=(",", ":")).encode()
+        corpora["http_body"][name] = _compact(request)
+    corpora["server_body"] = dict(_server_requests())
     golden_json = wire.to_json(golden.golden_fields())
     corpora["json_decode"]["minus-zero"] = golden_json.replace('"payload":[', '"payload":[-0,',
                                                                1).encode()

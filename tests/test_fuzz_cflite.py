@@ -52,7 +52,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 def test_build_installs_the_project_and_compiles_every_harness(
         build: tuple[Path, list[str]]) -> None:
     _, calls = build
-    assert any(call.endswith("pip3 install .") for call in calls)
+    assert any(call.endswith("pip3 install .[server]") for call in calls)
     compiled = sorted(call.rsplit("/", 1)[1] for call in calls if "compile_python_fuzzer" in call)
     assert compiled == sorted(f"{h.name}.py" for h in HARNESSES)
 
