@@ -21,11 +21,9 @@ Input: ``u8(flags) ‖ u8(content type) ‖ u8(parameter) ‖ u8(split) ‖ body
 number; a Content-Type from a table; padding to either side of 256 KiB; the body in one
 or two `http.request` messages.
 
-Known issue (`NON_UTF8_JSON_IS_KNOWN`): the server parses bodies with
-`json.loads(bytes)`, which also reads UTF-16 and UTF-32 and UTF-8-encoded surrogates, so
-a body that is not UTF-8 JSON (RFC 8259 §8.1; spec §9.1 "valid UTF-8 JSON") is answered
-as JSON (`b"1\\x00"` → 422 instead of 400; a UTF-16 capsule → 200). Set it to False
-once the server decodes UTF-8 strictly: the check is then `non-utf8-json-read`.
+A body that is not UTF-8 JSON (RFC 8259 §8.1; spec §9.1 "valid UTF-8 JSON") must get 400
+even where `json.loads(bytes)` would read it as UTF-16 or UTF-32 (`non-utf8-json-read`):
+this harness found the server doing that (`b"1\\x00"` got 422, a UTF-16 capsule 200).
 """
 
 import asyncio
@@ -47,7 +45,6 @@ from ihp_fuzz.harness.findings import require
 
 __all__ = ["TestOneInput", "main"]
 
-NON_UTF8_JSON_IS_KNOWN = True
 # spec §11: the body of every authentication failure, whatever the cause
 INVALID_CREDENTIALS = b'{"status":"error","reason":"invalid_credentials"}'
 STATUSES = frozenset({200, 400, 401, 413, 415, 422})
@@ -187,8 +184,7 @@ def _check(reply: asgi.Reply, expected: server_model.Expected) -> None:
     outcome = (status, _counted())
     if outcome not in expected.outcomes:
         if outcome in expected.non_utf8:
-            require(NON_UTF8_JSON_IS_KNOWN, "non-utf8-json-read",
-                    f"{outcome}: the body is not UTF-8 JSON")
+            require(False, "non-utf8-json-read", f"{outcome}: the body is not UTF-8 JSON")
         else:
             allowed = sorted({str(s) for s, _ in expected.outcomes})
             require(False, f"answer-{outcome[0]}-{outcome[1]}-want-{'|'.join(allowed)}",

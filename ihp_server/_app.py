@@ -101,8 +101,10 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_json(body: bytes) -> Any:
+    # UTF-8 only (spec §9.1 "valid UTF-8 JSON", RFC 8259 §8.1): json.loads(bytes) would
+    # also read UTF-16 and UTF-32 bodies, and a UTF-16 capsule would authenticate
     try:
-        return json.loads(body, object_pairs_hook=_reject_duplicates,
+        return json.loads(body.decode("utf-8"), object_pairs_hook=_reject_duplicates,
                           parse_constant=_reject_constant)
     except (ValueError, RecursionError):  # incl. UnicodeDecodeError and int digit limits
         raise _Reject(400, "malformed_json") from None

@@ -7,6 +7,7 @@ the `ihp_ref` (or `ihp_server`) module the harness calls; the inputs are committ
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -218,14 +219,21 @@ def test_server_body_catches_a_5xx(monkeypatch: pytest.MonkeyPatch) -> None:
     _finds("server_body", "text-plain", "status-500")
 
 
-def test_server_body_known_issue_bodies_that_are_not_utf8_json_are_read(
+def test_server_body_catches_a_server_that_reads_utf16_bodies(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # `b"1\x00"` is UTF-8 text that is not JSON; the server's json.loads(bytes) reads it
-    # as UTF-16 "1" (422). Known issue (fuzz/server_body.py): this test fails once the
-    # server decodes UTF-8 strictly; then set NON_UTF8_JSON_IS_KNOWN to False.
+    # the finding this harness made: `b"1\x00"` is UTF-8 text that is not JSON, which
+    # json.loads(bytes) reads as UTF-16 "1" (422 instead of 400). Fixed in ihp_server;
+    # planted back here, the harness must see it again.
     harness = import_harness("server_body")
     utf16 = b"\x01\x01\x00\x00" + b"1\x00"
-    harness.TestOneInput(utf16)
-    monkeypatch.setattr(harness, "NON_UTF8_JSON_IS_KNOWN", False)
+    harness.TestOneInput(utf16)  # the fixed server: 400, no finding
+
+    def reads_any_unicode_json(body: bytes) -> object:
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise _app._Reject(400, "malformed_json") from None
+
+    monkeypatch.setattr(_app, "_parse_json", reads_any_unicode_json)
     with pytest.raises(HarnessFinding, match="non-utf8-json-read"):
         harness.TestOneInput(utf16)

@@ -206,6 +206,19 @@ def test_body_over_256_kib_gets_413_and_other_media_types_415() -> None:
                        headers={"content-type": "text/plain"}).status_code == 415
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-32-be"])
+def test_bodies_that_are_not_utf8_get_400_even_when_they_are_json(encoding: str) -> None:
+    # found by the server_body fuzzer: json.loads(bytes) reads UTF-16/32, and a valid
+    # capsule sent as UTF-16 authenticated
+    client, _ = make_client()
+    body, _ = form(client)
+    response = client.post("/ihp/auth", content=json.dumps(body).encode(encoding),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert client.post("/ihp/auth", content=b"1\x00",
+                       headers={"content-type": "application/json"}).status_code == 400
+
+
 def test_an_unexpected_exception_fails_closed_with_401_and_is_counted(
         monkeypatch: pytest.MonkeyPatch) -> None:
     client, metrics = make_client()
