@@ -53,8 +53,6 @@ def _codec() -> IhpError:
 # then never makes the regex retry from every later quote (that would be quadratic).
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-
-
 _NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 _FIELDS = itemgetter("version", "header_id", "client_nonce", "server_profile_id",
                      "network_context", "payload")
@@ -119,8 +117,6 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates,
 _TOKEN_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates,
                                   parse_int=_IntegerToken, parse_float=_OtherNumber,
                                   parse_constant=_reject_constant)
-
-
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
