@@ -55,16 +55,13 @@ ERROR_TABLE: dict[ErrorCode, tuple[str, str]] = {
 }
 
 
-_MESSAGES = {code: message for code, (_, message) in ERROR_TABLE.items()}
-
-
 class IhpError(Exception):
     """A protocol failure. `code` says which; the message is fixed by the spec."""
 
     __slots__ = ("code",)
 
     def __init__(self, code: ErrorCode) -> None:
-        Exception.__init__(self, _MESSAGES[code])  # the decoders raise this per bad input
+        Exception.__init__(self, ERROR_TABLE[code][1])  # decoders raise this per bad input
         self.code = code
 
     @property

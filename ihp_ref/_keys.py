@@ -7,9 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ._constants import KEY_BYTES, LABEL_PROFILE, LABEL_SESSION
-from ._errors import ErrorCode, IhpError
-from ._primitives import HKDF, SHA256_ALGORITHM, hkdf_sha256
+from ._constants import LABEL_PROFILE, LABEL_SESSION
+from ._primitives import hkdf_sha256
 from ._values import (
     ClientNonce,
     IhpNetworkContext,
@@ -108,14 +107,9 @@ def derive_session_key(
 
     The network context is validated first (a zero path hint → `Codec`).
     """
-    path_hint = network_context.path_hint
-    if path_hint == 0:  # spec §7.1, checked before deriving (spec §6)
-        raise IhpError(ErrorCode.CODEC)
-    exporter = (tls_exporter_key if type(tls_exporter_key) is bytes
-                else check_bytes(tls_exporter_key, "tls_exporter_key"))
+    network_context.check()  # spec §7.1, checked before deriving (spec §6)
+    exporter = check_bytes(tls_exporter_key, "tls_exporter_key")
     # info = LABEL_SESSION ‖ nonce(12) ‖ u8(rtt) ‖ u16le(path) ‖ u64le(profile id)
     info = LABEL_SESSION + client_nonce.value + _SESSION_CONTEXT.pack(
-        network_context.rtt_bucket, path_hint, server_profile_id.value)
-    # hkdf_sha256(), inlined: this function is half of the server's hot path
-    key = HKDF(SHA256_ALGORITHM, KEY_BYTES, bytes(profile_key._buffer), info).derive(exporter)
-    return SessionKey._derived(key)
+        network_context.rtt_bucket, network_context.path_hint, server_profile_id.value)
+    return SessionKey._derived(hkdf_sha256(bytes(profile_key._buffer), exporter, info))

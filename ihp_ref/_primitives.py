@@ -10,16 +10,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ._constants import KEY_BYTES
 
-__all__ = ["HKDF", "SHA256_ALGORITHM", "InvalidTag", "aead_open", "aead_seal", "blake3_256",
-           "hkdf_sha256"]
+__all__ = ["InvalidTag", "aead_open", "aead_seal", "blake3_256", "hkdf_sha256"]
 
 _ZERO_SALT = bytes(32)  # RFC 5869 §2.2: an absent salt is HashLen zero bytes
-SHA256_ALGORITHM = SHA256()  # an immutable algorithm descriptor: made once
+_SHA256 = SHA256()  # an immutable algorithm descriptor: made once
 
 
 def hkdf_sha256(salt: bytes | None, ikm: bytes | bytearray, info: bytes) -> bytes:
     """HKDF-SHA256, 32-byte output (spec §2)."""
-    kdf = HKDF(SHA256_ALGORITHM, KEY_BYTES, _ZERO_SALT if salt is None else salt, info)
+    kdf = HKDF(_SHA256, KEY_BYTES, _ZERO_SALT if salt is None else salt, info)
     return kdf.derive(ikm)
 
 
