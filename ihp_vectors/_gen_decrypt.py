@@ -6,7 +6,14 @@ from typing import Any
 
 from ._build import CaseSpec, FileSpec, GroupSpec, Handler
 from ._craft import plaintext, seal_plaintext
-from ._ctx import BASE, BASE_TIMESTAMP, encrypt_with
+from ._ctx import (
+    BASE,
+    BASE_TIMESTAMP,
+    ENV_HASH_LENGTH_ROWS,
+    SESSION_KEY_LENGTH_ROWS,
+    ArgumentRow,
+    encrypt_with,
+)
 from ._enc import (
     I64_MAX,
     I64_MIN,
@@ -312,28 +319,8 @@ def _drift_cases(handle: Handler) -> list[CaseSpec]:
 
 def _argument_cases(base: dict[str, Any]) -> list[CaseSpec]:
     nonce = bytes.fromhex(base["client_nonce"])
-    rows: tuple[tuple[str, str, str, dict[str, Any], tuple[str, ...]], ...] = (
-        (
-            "key-length/0",
-            "KeyLength",
-            "an empty session key",
-            {"session_key": ""},
-            ("6.key-length",),
-        ),
-        (
-            "key-length/31",
-            "KeyLength",
-            "a 31-byte session key",
-            {"session_key": hx(bytes(31))},
-            ("6.key-length",),
-        ),
-        (
-            "key-length/33",
-            "KeyLength",
-            "a 33-byte session key",
-            {"session_key": hx(bytes(33))},
-            ("6.key-length",),
-        ),
+    rows: tuple[ArgumentRow, ...] = (
+        *SESSION_KEY_LENGTH_ROWS,
         (
             "now/i64-min",
             "InvalidTimestamp",
@@ -355,8 +342,7 @@ def _argument_cases(base: dict[str, Any]) -> list[CaseSpec]:
             {"now": dec(I64_MIN - 1)},
             (),
         ),
-        ("env-hash-length/31", "Codec", "a 31-byte env hash", {"env_hash": hx(bytes(31))}, ()),
-        ("env-hash-length/33", "Codec", "a 33-byte env hash", {"env_hash": hx(bytes(33))}, ()),
+        *ENV_HASH_LENGTH_ROWS,
         (
             "capsule/version-256",
             "Codec",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._build import CaseSpec, FileSpec, GroupSpec, Handler
-from ._ctx import BASE
+from ._ctx import BASE, ENV_HASH_LENGTH_ROWS, SESSION_KEY_LENGTH_ROWS, ArgumentRow
 from ._enc import I64_MAX, I64_MIN, U64_MAX, dec, det_bytes, det_int, hx, network
 from ._fixtures import GOLDEN_HEX, GOLDEN_JSON, fixture_keys
 
@@ -175,7 +175,7 @@ def _argument_cases() -> list[CaseSpec]:
     a = ("ArgumentRange",)
     s0 = ("7.4.0",)
     nonce = bytes.fromhex(BASE["client_nonce"])
-    rows: tuple[tuple[str, str, str, dict[str, Any], tuple[str, ...]], ...] = (
+    rows: tuple[ArgumentRow, ...] = (
         ("nonce-length/0", "InvalidNonceLength", "an empty nonce", {"client_nonce": ""}, ()),
         (
             "nonce-length/11",
@@ -191,27 +191,7 @@ def _argument_cases() -> list[CaseSpec]:
             {"client_nonce": hx(nonce + b"\x00")},
             (),
         ),
-        (
-            "key-length/0",
-            "KeyLength",
-            "an empty session key",
-            {"session_key": ""},
-            ("6.key-length",),
-        ),
-        (
-            "key-length/31",
-            "KeyLength",
-            "a 31-byte session key",
-            {"session_key": hx(bytes(31))},
-            ("6.key-length",),
-        ),
-        (
-            "key-length/33",
-            "KeyLength",
-            "a 33-byte session key",
-            {"session_key": hx(bytes(33))},
-            ("6.key-length",),
-        ),
+        *SESSION_KEY_LENGTH_ROWS,
         (
             "timestamp/i64-min",
             "InvalidTimestamp",
@@ -247,8 +227,7 @@ def _argument_cases() -> list[CaseSpec]:
             {"password": hx(det_bytes("enc/password", 65537))},
             (),
         ),
-        ("env-hash-length/31", "Codec", "a 31-byte env hash", {"env_hash": hx(bytes(31))}, ()),
-        ("env-hash-length/33", "Codec", "a 33-byte env hash", {"env_hash": hx(bytes(33))}, ()),
+        *ENV_HASH_LENGTH_ROWS,
         ("env-hash-length/0", "Codec", "an empty env hash", {"env_hash": ""}, ()),
         ("version-256", "Codec", "version 256 is outside u8", {"version": 256}, ()),
         (
