@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
-from pathlib import Path
 
 from conformance.cli import UsageError
 from conformance.expectations import Expectations, ExpectationsError, load_expectations
 from conformance.generate import DEFAULT_CASES_PER_OPERATION
-from conformance.reports import render_terminal, write_html, write_json, write_junit
+from conformance.reports import render_terminal, unwritable_report_path, write_report_files
 from conformance.runner import ImplementationError, RunOptions, run_suite
 
 __all__ = ["run_command"]
 
 
-def _check_writable(path: str | None, option: str) -> None:
-    if path is None:
-        return
-    parent = Path(path).resolve().parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK) or Path(path).is_dir():
-        raise UsageError(f"{option} {path}: cannot write there")
-
-
 def run_command(args: argparse.Namespace) -> int:
     """Run the suite as the parsed command line says; return the exit status."""
-    for path, option in ((args.report_json, "--report-json"), (args.junit, "--junit"),
-                         (args.html, "--html")):  # fmt: skip
-        _check_writable(path, option)
+    problem = unwritable_report_path(args)
+    if problem:
+        raise UsageError(problem)
     try:
         expectations = load_expectations(args.expectations) if args.expectations else Expectations()
     except ExpectationsError as exc:
@@ -56,12 +46,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise UsageError(f"implementation {impl!r} is unusable: {exc}") from None
     print(render_terminal(report))
     try:
-        if args.report_json:
-            write_json(report, args.report_json)
-        if args.junit:
-            write_junit(report, args.junit)
-        if args.html:
-            write_html(report, args.html)
+        write_report_files(report, args)
     except OSError as exc:
         raise UsageError(f"cannot write a report: {exc}") from None
     return report.exit_status()

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conformance.model import CaseResult, RunReport, Verdict
-from conformance.reports import render_terminal, write_html, write_json, write_junit
+from conformance.reports import render_terminal, unwritable_report_path, write_report_files
 from ihp_client import HttpConnection, HttpResponse, ProfileError, ServerProfile, TlsOptions
 from ihp_client import parse_profile as parse_server_profile
 from ihp_ref import (
@@ -728,15 +728,17 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         options = _options(args)
+        problem = unwritable_report_path(args)
+        if problem:
+            raise ValueError(problem)
     except (ValueError, OSError) as exc:
         print(f"ihp-conformance http: error: {exc}", file=sys.stderr)
         return 2
     report = run_http_suite(options, args.only)
     print(render_terminal(report))
-    if args.report_json:
-        write_json(report, args.report_json)
-    if args.junit:
-        write_junit(report, args.junit)
-    if args.html:
-        write_html(report, args.html)
+    try:
+        write_report_files(report, args)
+    except OSError as exc:
+        print(f"ihp-conformance http: error: cannot write a report: {exc}", file=sys.stderr)
+        return 2
     return report.exit_status()

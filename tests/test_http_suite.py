@@ -59,6 +59,17 @@ def test_reference_server_passes_in_plain_http_test_mode(plain_url: str, tmp_pat
     assert "http/replay/same-capsule" in (tmp_path / "j.xml").read_text()
 
 
+def test_an_unwritable_report_path_is_a_usage_error_before_anything_runs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # no server at this address: the path is refused before any request is sent
+    status = conformance_main(["http", "--base-url", "http://127.0.0.1:9",
+                               "--master-key-hex", TEST_MASTER_KEY_HEX,
+                               "--tls-exporter-hex", TEST_EXPORTER_HEX,
+                               "--junit", str(tmp_path / "missing" / "j.xml")])
+    assert status == 2
+    assert "--junit" in capsys.readouterr().err
+
+
 def test_reference_server_passes_over_https_with_a_throwaway_certificate(
         tmp_path: Path) -> None:
     cert = make_throwaway_certificate(tmp_path)
