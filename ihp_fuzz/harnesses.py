@@ -22,6 +22,9 @@ class Harness:
     max_len: int = 4096
     dict_name: str = "capsule.dict"
     smoke_runs: int = 3000
+    # records its findings by cause and keeps fuzzing when IHP_FUZZ_FINDINGS names a folder
+    # (ihp_fuzz.harness.recorder) instead of raising at the first one
+    records_causes: bool = False
 
     def script(self, root: Path | None = None) -> Path:
         return (root or fuzz_dir()) / f"{self.name}.py"
@@ -46,10 +49,14 @@ HARNESSES: tuple[Harness, ...] = (
     Harness("nonce_mutation"),
     Harness("json_decode", max_len=16384, dict_name="json.dict"),
     Harness("json_model", max_len=16384, dict_name="json.dict"),
-    Harness("binary_decode"),
+    # a payload at the §9.2 cap and past it: 40 + 65,573 bytes, and a few to spare
+    Harness("binary_decode", max_len=66_000),
     Harness("http_body", dict_name="http.dict"),
     Harness("server_body", dict_name="http.dict"),
-    Harness("differential", timeout_s=20, smoke_runs=500),
+    # literal requests (ihp_fuzz.harness.literal) of every vector boundary case: the largest,
+    # 65,536 bytes of ciphertext in hex, is 131,557 bytes
+    Harness("differential", timeout_s=20, max_len=135_168, smoke_runs=500,
+            records_causes=True),
 )
 
 

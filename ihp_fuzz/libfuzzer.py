@@ -60,7 +60,6 @@ class RunStats:
     job_exec_per_sec: float = 0.0  # inside one fuzzing loop: what baselines measure
     coverage_start: int | None = None
     coverage_end: int = 0
-    features_end: int = 0
     corpus_units: int = 0
     new_units: int = 0
     peak_rss_mb: int = 0
@@ -71,7 +70,7 @@ class RunStats:
         if self.coverage_start is None:
             self.coverage_start = status.coverage
         self.executions = max(self.executions, status.executions)
-        self.coverage_end, self.features_end = status.coverage, status.features
+        self.coverage_end = status.coverage
         self.corpus_units = status.corpus_units
         self.crashes_reported = max(self.crashes_reported, status.crashes)
         if status.seconds:  # fork mode: the line has the last job's rate and the time

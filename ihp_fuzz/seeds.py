@@ -3,7 +3,8 @@ ihp_fuzz.seeds`): seeds have provenance, like vectors, and are never edited by h
 
 nonce_mutation's seeds reach every step of spec §7.5 (coverage measured in
 tests/test_fuzz_seeds.py); the decoder seeds are valid capsules in both wire forms
-(both §17 fixtures) and one near miss per decoding rule.
+(both §17 fixtures) and one near miss per decoding rule; `ihp_fuzz.boundary_seeds` adds,
+for every harness it can reach, both sides of every boundary the spec names.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import blake3
 
+from ihp_fuzz.boundary_seeds import boundary_seeds
 from ihp_fuzz.harness import asgi, golden, inputs, server_model, wire
+from ihp_fuzz.harness.http_form import to_http
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, CapsuleFields, plaintext, seal
 
 __all__ = ["fixture_fields", "seed_inputs", "write_seeds"]
@@ -90,23 +93,13 @@ def _decoder_variants(fields: CapsuleFields) -> Iterator[tuple[str, bytes, bytes
                                                 b"[1,1,1,1,1,1,1,1,1,1,1]", 1)
 
 
-def _http_form(fields: CapsuleFields) -> dict[str, object]:
-    """The §9.3 form of a capsule."""
-    return {
-        "version": fields.version, "header_id": fields.header_id,
-        "client_nonce_b64": base64.b64encode(fields.client_nonce).decode(),
-        "server_profile_id": str(fields.server_profile_id),
-        "network_context": {"rtt_bucket": fields.rtt_bucket, "path_hint": fields.path_hint},
-        "payload_b64": base64.b64encode(fields.payload).decode()}
-
-
 def _compact(body: object) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _http_variants(fields: CapsuleFields) -> Iterator[tuple[str, dict[str, object]]]:
     """(name, body): the §9.3 form of the golden capsule and one near miss per rule."""
-    body = _http_form(fields)
+    body = to_http(fields)
     yield "valid", body
     yield "nonce-11", {**body, "client_nonce_b64": base64.b64encode(b"\1" * 11).decode()}
     yield "nonce-not-base64", {**body, "client_nonce_b64": "AQEBAQEBAQEBAQEB!"}
@@ -136,8 +129,8 @@ def _server_requests() -> Iterator[tuple[str, bytes]]:
     yield "valid-chunked", request(valid, length_mode=0, split=128)
     yield "valid-charset", request(valid, content_type=2, split=1)
     yield "valid-at-256k", request(valid, pad=61)
-    yield "golden-profile-1", request(_compact(_http_form(golden.golden_fields())))
-    yield "stale", request(_compact(_http_form(server_fields(server_model.NOW - 301))))
+    yield "golden-profile-1", request(_compact(to_http(golden.golden_fields())))
+    yield "stale", request(_compact(to_http(server_fields(server_model.NOW - 301))))
     yield "not-json", request(valid[:-1])
     yield "not-an-object", request(b"[" + valid + b"]")
     yield "content-length-over-256k", request(valid, length_mode=2, parameter=4)
@@ -173,6 +166,8 @@ def seed_inputs() -> dict[str, dict[str, bytes]]:
         if index < 24:  # the first byte picks the operation: each of the 12 twice
             corpora["differential"][f"op-{index:02d}"] = bytes([index]) + blob
     corpora["json_model"] = dict(corpora["json_decode"])  # one input space, two oracles
+    for harness, seeds in boundary_seeds().items():  # both sides of every boundary
+        corpora[harness].update(seeds)
     return corpora
 
 

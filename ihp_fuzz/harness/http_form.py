@@ -16,9 +16,19 @@ from typing import Any
 
 from ihp_fuzz.harness.model import U64_MAX, CapsuleFields
 
-__all__ = ["from_http"]
+__all__ = ["from_http", "to_http"]
 
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)\Z")  # spec §11: no sign, no leading zeros, no spaces
+
+
+def to_http(fields: CapsuleFields) -> dict[str, object]:
+    """The §9.3 form of a capsule (canonical base64, padded)."""
+    return {
+        "version": fields.version, "header_id": fields.header_id,
+        "client_nonce_b64": base64.b64encode(fields.client_nonce).decode(),
+        "server_profile_id": str(fields.server_profile_id),
+        "network_context": {"rtt_bucket": fields.rtt_bucket, "path_hint": fields.path_hint},
+        "payload_b64": base64.b64encode(fields.payload).decode()}
 
 
 def _int(value: Any, high: int) -> int | None:

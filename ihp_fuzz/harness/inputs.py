@@ -2,6 +2,11 @@
 
 `nonce_mutation`: ``i64le(now) ‖ u8(config variant) ‖ capsule``, the capsule in the binary
 form (spec §9.2), or in the JSON form (§9.1) when its first byte is ``{``.
+
+`json_model`: any bytes; but ``ff fe ‖ u32le(size) ‖ document`` (never UTF-8) stands for
+the document grown to `size` bytes with spaces before its last byte, so that spec §9.1's
+1 MiB cap is a few input bytes away (an input of 1 MiB would be truncated by -max_len,
+and cost its parse on every mutation).
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
 
 __all__ = [
     "CONFIG_VARIANTS",
+    "PADDED_PREFIX_BYTES",
     "PREFIX_BYTES",
     "MutationInput",
     "decode_capsule",
+    "decode_padded",
     "encode_capsule",
+    "encode_padded",
     "parse_mutation_input",
 ]
 
@@ -66,3 +74,23 @@ def decode_capsule(body: bytes, is_json: bool) -> CapsuleFields | None:
 
 def encode_capsule(fields: CapsuleFields, as_json: bool) -> bytes:
     return wire.to_json(fields).encode() if as_json else wire.to_binary(fields)
+
+
+PADDED_MAGIC = b"\xff\xfe"
+PADDED_PREFIX_BYTES = 6
+_MAX_PADDED = (1 << 20) + 64  # the cap and a little more: past it, nothing new
+
+
+def encode_padded(size: int, document: bytes) -> bytes:
+    return PADDED_MAGIC + struct.pack("<I", size) + document
+
+
+def decode_padded(data: bytes) -> bytes:
+    """The document a padded input stands for; any other input as it is."""
+    if not data.startswith(PADDED_MAGIC) or len(data) <= PADDED_PREFIX_BYTES:
+        return data
+    size: int = struct.unpack_from("<I", data, 2)[0]
+    document = data[PADDED_PREFIX_BYTES:]
+    if not len(document) <= size <= _MAX_PADDED:
+        return data
+    return document[:-1] + b" " * (size - len(document)) + document[-1:]
