@@ -6,8 +6,16 @@ by IHP_FUZZ_SHIM (a command line; default: the reference's own `ihp-ref-shim`, w
 a smoke test of the machinery; inside a ClusterFuzzLite bundle: the reference through its
 line protocol in-process) answers exactly as the in-process reference does: same
 `ok`, same `result` (key by key, values exactly) or the same spec §8 error code. An
-`unsupported` answer is skipped. A difference, a shim that crashes, hangs or breaks the
-protocol, or a reference answer `ShimInternalError` is a finding.
+`unsupported` answer is skipped, and so is a difference on a question the spec leaves open
+(docs/INTERPRETATIONS.md). A difference, a shim that crashes, hangs or breaks the
+protocol is a finding, named by its cause (ihp_fuzz.harness.causes: the spec §15 flags
+that explain it, else the operation and the kind of difference). A reference answer
+`ShimInternalError` is a finding too.
+
+With IHP_FUZZ_FINDINGS set (what `ihp-fuzz run|campaign` do), findings are recorded there
+by cause, smallest request kept (ihp_fuzz.harness.recorder), and fuzzing goes on; requests
+then go to the shim in batches, answers compared when the batch is back. Without it, the
+first difference raises (replay, minimisation, CI).
 """
 
 import json
@@ -22,13 +30,18 @@ with atheris.instrument_imports(include=["ihp_ref"]):
     import ihp_ref  # noqa: F401  (instrumented before the shim imports it)
     from ihp_ref.shim import ShimSession
 
-from conformance.shimclient import ShimClient, ShimError
+from conformance.shimclient import ShimError
+from ihp_fuzz.harness.causes import Answer, cause_of
 from ihp_fuzz.harness.findings import require
+from ihp_fuzz.harness.pipe import PipeShim
+from ihp_fuzz.harness.recorder import Recorder
 from ihp_fuzz.harness.requests import shim_request
 
 __all__ = ["TestOneInput", "main"]
 
 REFERENCE = ShimSession()
+RECORDER = Recorder.from_env()
+BATCH = 32  # requests per exchange while recording
 
 
 class _LineShim:
@@ -40,16 +53,22 @@ class _LineShim:
     def __init__(self) -> None:
         self._session = ShimSession()
 
-    def call(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
-        line = json.dumps({"id": 0, "op": op, "args": args}).encode()
-        response: dict[str, Any] = json.loads(self._session.handle_line(line))
-        return response
+    def line(self, op: str, args: dict[str, Any]) -> bytes:
+        return json.dumps({"id": 0, "op": op, "args": args}).encode()
+
+    def exchange(self, lines: list[bytes]) -> list[dict[str, Any]]:
+        return [json.loads(self._session.handle_line(line)) for line in lines]
+
+    def close(self) -> None:
+        pass
 
 
-_client: ShimClient | _LineShim | None = None
+_client: PipeShim | _LineShim | None = None
+# while recording: (input, op, args, reference answer) awaiting the shim
+_pending: list[tuple[bytes, str, dict[str, Any], Answer]] = []
 
 
-def _iut() -> ShimClient | _LineShim:
+def _iut() -> PipeShim | _LineShim:
     global _client
     if _client is None or not _client.alive:
         command = os.environ.get("IHP_FUZZ_SHIM", "").strip()
@@ -57,43 +76,60 @@ def _iut() -> ShimClient | _LineShim:
             _client = _LineShim()
             return _client
         argv = shlex.split(command) if command else [sys.executable, "-m", "ihp_ref.shim"]
-        _client = ShimClient(argv, timeout=10.0)
-        _client.hello()
+        _client = PipeShim(argv, timeout=10.0)
+        _client.hello()  # ShimStartError propagates: the harness cannot run
     return _client
 
 
-def _verdict(response: dict[str, Any]) -> tuple[str, Any]:
+def _answer(response: dict[str, Any]) -> Answer:
     if response.get("unsupported"):
         return "unsupported", None
     if response.get("ok"):
         return "ok", response.get("result")
-    return "error", response.get("error")
+    return str(response.get("error")), None
+
+
+def _compare(data: bytes, op: str, args: dict[str, Any], expected: Answer,
+             provided: Answer, detail: str = "") -> None:
+    cause = cause_of(op, args, expected, provided)
+    if cause is None:
+        return
+    if RECORDER is not None:
+        RECORDER.record(cause, data, op, args, expected, provided, detail)
+        return
+    if cause.is_finding:
+        require(False, f"differs-{cause.slug}",
+                f"{op}: the reference gives {expected[0]}, the shim {provided[0]}"
+                f"{' (' + detail + ')' if detail else ''}")
+
+
+def _flush() -> None:
+    """Send the pending requests, compare each answer; a shim that breaks down is a
+    finding for the request in flight, and the requests after it are dropped."""
+    batch = list(_pending)
+    _pending.clear()
+    client = _iut()
+    try:
+        responses = client.exchange([client.line(op, args) for _, op, args, _ in batch])
+    except ShimError as error:
+        responses = error.completed
+        data, op, args, expected = batch[len(responses)]
+        _compare(data, op, args, expected, (error.kind, None), str(error).splitlines()[0][:200])
+    for (data, op, args, expected), response in zip(batch, responses, strict=False):
+        _compare(data, op, args, expected, _answer(response))
 
 
 @atheris.instrument_func
 def TestOneInput(data: bytes) -> None:
-    op, args = shim_request(data)
-    expected = _verdict(REFERENCE.handle({"id": 0, "op": op, "args": args}))
-    require(expected != ("error", "ShimInternalError"), f"reference-internal-error-{op}")
-    try:
-        actual = _verdict(_iut().call(op, args))
-    except ShimError as error:
-        require(False, f"shim-{error.kind}-{op}", str(error).splitlines()[0][:200])
+    request = shim_request(data)
+    if request is None:
         return
-    if actual[0] == "unsupported":
-        return
-    if expected[0] == "ok" and actual[0] == "ok":
-        keys = sorted(k for k in set(expected[1]) | set(actual[1])
-                      if expected[1].get(k) != actual[1].get(k))
-        require(not keys, f"differs-{op}-result", f"{op}: result keys {keys} differ")
-    else:
-        want, got = _label(expected), _label(actual)
-        require(want == got, f"differs-{op}-{want}-{got}",
-                f"{op}: the reference gives {want}, the shim {got}")
-
-
-def _label(verdict: tuple[str, Any]) -> str:
-    return str(verdict[1]) if verdict[0] == "error" else verdict[0]
+    op, args = request
+    expected = _answer(REFERENCE.handle({"id": 0, "op": op, "args": args}))
+    require(expected != ("ShimInternalError", None), f"reference-internal-error-{op}")
+    _pending.append((data, op, args, expected))
+    if RECORDER is None or len(_pending) >= BATCH:
+        _flush()
 
 
 def main() -> None:

@@ -3,7 +3,9 @@ minimise the findings, merge the corpus safely, check exec/s against the baselin
 
 Layout of `--out`: `corpus/<h>/` (working corpus, kept between nights), `artifacts/<h>/`
 (raw libFuzzer artifacts), `findings/<h>/<signature>/` (input, minimised input,
-traceback), `logs/<h>.log`, `summary.json`, `summary.md`.
+traceback), `logs/<h>.log`, `summary.json`, `summary.md`. A harness that records its
+findings by cause (`differential`) writes them to `differences/<h>/` while it runs; they
+become `findings/<h>/<cause>/` (reproducer.bin, case.json), one per cause.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ihp_fuzz import baselines, corpus, crashes, regressions
+from conformance.expectations import Expectations
+from ihp_fuzz import baselines, corpus, crashes, differences, regressions
+from ihp_fuzz.harness.recorder import FINDINGS_ENV
 from ihp_fuzz.harnesses import Harness
 from ihp_fuzz.libfuzzer import ARTIFACT_PREFIXES, harness_env, libfuzzer_argv, run_libfuzzer
 from ihp_fuzz.progress import Progress
@@ -44,23 +48,32 @@ class CampaignOptions:
     minimize: bool = True
     update_seeds: bool = False
     extra_flags: Sequence[str] = ()
+    expectations: Expectations | None = None  # divergences the implementation knows of
 
 
 def run_campaign(options: CampaignOptions, progress: Progress) -> CampaignReport:
+    target = ", ".join(str(p) for p in options.pythonpath) or "ihp_ref"
+    if shim := os.environ.get("IHP_FUZZ_SHIM", "").strip():
+        target += f"; differential's shim: {shim}"
     report = CampaignReport(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                            options.budget_seconds, options.jobs,
-                            ", ".join(str(p) for p in options.pythonpath) or "ihp_ref")
+                            options.budget_seconds, options.jobs, target)
     env = harness_env(options.pythonpath)
     known = regressions.known_signatures(options.root)
     known_baselines = baselines.load_baselines(options.root)
     share = max(1, int(options.budget_seconds / len(options.harnesses)))
     for harness in options.harnesses:
-        result = _fuzz_one(harness, options, env, max(1, int(share * _FUZZ_SHARE)), progress)
+        seconds = max(1, int(share * _FUZZ_SHARE))
+        result = _fuzz_one(harness, options, _recording_env(harness, options, env, ""), seconds,
+                           progress)
         _collect_findings(harness, options, env, result, known, progress)
-        _merge(harness, options, env, result)
+        if harness.records_causes:
+            _collect_causes(harness, options, result, progress)
+        _merge(harness, options, _recording_env(harness, options, env, ".merge"), result)
         result.baseline_exec_per_sec = _baseline(known_baselines, harness)
-        # with findings, fork mode restarts after each crash: the rate says nothing then
-        result.slow = not result.findings and baselines.slowdown(
+        # with crashes, fork mode restarts after each one: the rate says nothing then
+        # (differences recorded by cause do not stop the fuzzer)
+        crashed = any(f.kind != "difference" for f in result.findings)
+        result.slow = not crashed and baselines.slowdown(
             result.baseline_exec_per_sec, result.exec_per_sec_per_job)
         report.harnesses.append(result)
     report.exit_status = _exit_status(report)
@@ -129,6 +142,44 @@ def _collect_findings(harness: Harness, options: CampaignOptions, env: dict[str,
                       f"finding {signature.digest}: {signature.summary}")
     for path in _artifacts(folder):
         path.replace(seen / path.name)
+
+
+def _differences_dir(options: CampaignOptions, harness: Harness, suffix: str = "") -> Path:
+    return options.out / "differences" / f"{harness.name}{suffix}"
+
+
+def _recording_env(harness: Harness, options: CampaignOptions, env: dict[str, str],
+                   suffix: str) -> dict[str, str]:
+    """The environment of a harness that records by cause: a fresh folder for it (last
+    night's counts are not tonight's; the merge's replays go to a folder of their own)."""
+    if not harness.records_causes:
+        return env
+    folder = _differences_dir(options, harness, suffix)
+    shutil.rmtree(folder, ignore_errors=True)
+    return {**env, FINDINGS_ENV: str(folder)}
+
+
+def _collect_causes(harness: Harness, options: CampaignOptions, result: HarnessReport,
+                    progress: Progress) -> None:
+    """One finding per recorded cause; open questions counted, never findings."""
+    target = options.out / "findings" / harness.name
+    causes = differences.collect_causes(_differences_dir(options, harness), target,
+                                        options.expectations)
+    for cause in causes:
+        if cause.is_open_question:
+            result.open_questions[cause.name] = cause.count
+            continue
+        summary = f"{cause.name} ({cause.operation}: {cause.kind})" if cause.flags else \
+            cause.name
+        result.findings.append(FindingReport(
+            harness.name, cause.slug, summary, "difference", cause.expected_by is None,
+            [str(cause.reproducer)], str(cause.reproducer), str(cause.case_file),
+            count=cause.count, flags=list(cause.flags), request=cause.case.get("request"),
+            request_bytes=int(cause.case.get("request_bytes", 0)),
+            expected_by=cause.expected_by))
+        status = "NEW" if cause.expected_by is None else "expected"
+        progress.note(f"{harness.name}: {status} {summary}: {cause.count} differences")
+    result.unseen_expectations = differences.unseen_expectations(options.expectations, causes)
 
 
 def _record(harness: Harness, options: CampaignOptions, env: dict[str, str],

@@ -1,8 +1,10 @@
 """`ihp-fuzz run|campaign|reproduce|promote`.
 
-Exit status: 0 nothing found; 1 a new finding (a signature not among the regressions);
-2 bad usage; 3 infrastructure problem (a harness did not run); 4 only known findings or a
-harness below half of its exec/s baseline. A nightly job fails on anything but 0.
+Exit status: 0 nothing found (or only divergences the --expectations file names); 1 a new
+finding (a signature not among the regressions, a differential cause not in the
+expectations); 2 bad usage; 3 infrastructure problem (a harness did not run); 4 only known
+findings or a harness below half of its exec/s baseline. A nightly job fails on anything
+but 0.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.expectations import Expectations, ExpectationsError, load_expectations
 from ihp_fuzz import crashes, regressions
 from ihp_fuzz.campaign import CampaignOptions, run_campaign
 from ihp_fuzz.durations import parse_duration
@@ -58,6 +61,10 @@ def _campaign_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.add_argument("--libfuzzer-flag", dest="extra", action="append", default=[],
                         metavar="-FLAG=VALUE", help="extra libFuzzer flag; repeatable")
+    parser.add_argument("--expectations", type=Path, metavar="FILE",
+                        help="the implementation's known divergences (the file "
+                             "`ihp-conformance run --expectations` reads): differential "
+                             "findings it names are reported, not failures")
     _common(parser)
 
 
@@ -104,12 +111,23 @@ def _crash_file(path: Path) -> Path:
     return path
 
 
+def _expectations(path: Path | None) -> Expectations | None:
+    if path is None:
+        return None
+    try:
+        return load_expectations(path)
+    except ExpectationsError as exc:
+        raise FuzzToolError(str(exc)) from None
+
+
 def _campaign(args: argparse.Namespace, harnesses: Sequence[Harness], budget: int) -> int:
     options = CampaignOptions(harnesses, fuzz_dir(), args.out, budget, args.jobs,
-                              args.pythonpath, args.minimize, args.update_seeds, args.extra)
+                              args.pythonpath, args.minimize, args.update_seeds, args.extra,
+                              _expectations(args.expectations))
     report = run_campaign(options, Progress(quiet=args.quiet))
     print(f"summary: {args.out / 'summary.md'} ({len(report.new_findings)} new, "
-          f"{len(report.known_findings)} known findings); exit status {report.exit_status}")
+          f"{len(report.known_findings)} known findings, {len(report.expected_findings)} "
+          f"expected divergences); exit status {report.exit_status}")
     return report.exit_status
 
 
