@@ -89,13 +89,13 @@ def _answer(response: dict[str, Any]) -> Answer:
     return str(response.get("error")), None
 
 
-def _compare(data: bytes, op: str, args: dict[str, Any], expected: Answer,
+def _compare(data: bytes, op: str, args: dict[str, Any], line: bytes, expected: Answer,
              provided: Answer, detail: str = "") -> None:
     cause = cause_of(op, args, expected, provided)
     if cause is None:
         return
     if RECORDER is not None:
-        RECORDER.record(cause, data, op, args, expected, provided, detail)
+        RECORDER.record(cause, data, op, args, len(line), expected, provided, detail)
         return
     if cause.is_finding:
         require(False, f"differs-{cause.slug}",
@@ -109,14 +109,17 @@ def _flush() -> None:
     batch = list(_pending)
     _pending.clear()
     client = _iut()
+    lines = [client.line(op, args) for _, op, args, _ in batch]
     try:
-        responses = client.exchange([client.line(op, args) for _, op, args, _ in batch])
+        responses = client.exchange(lines)
     except ShimError as error:
         responses = error.completed
         data, op, args, expected = batch[len(responses)]
-        _compare(data, op, args, expected, (error.kind, None), str(error).splitlines()[0][:200])
-    for (data, op, args, expected), response in zip(batch, responses, strict=False):
-        _compare(data, op, args, expected, _answer(response))
+        _compare(data, op, args, lines[len(responses)], expected, (error.kind, None),
+                 str(error).splitlines()[0][:200])
+    for (data, op, args, expected), line, response in zip(batch, lines, responses,
+                                                         strict=False):
+        _compare(data, op, args, line, expected, _answer(response))
 
 
 @atheris.instrument_func

@@ -5,7 +5,9 @@ Where the vectors have the case (`ihp_vectors.load_cases()`: flags `Boundary`,
 `SizeLimit`, `EdgeCaseValue`, `ArgumentRange` and the spec §15 divergences), the seed is
 the vector's own input: its JSON text (`json_decode`, `json_model`), its bytes
 (`binary_decode`), or the whole request as a literal (`differential`,
-`ihp_fuzz.harness.literal`, long runs written short). The boundaries the vectors do not
+`ihp_fuzz.harness.literal`, long runs written short; a password, TPM quote or binary
+payload that only counts by its length is written as one repeated byte when the vector's
+random bytes would not fit). The boundaries the vectors do not
 pin on both sides (nesting 64/65 at several places, array-shaped objects, the drift
 window's edges under every configuration, i64 extremes of `now` and the timestamp, u64
 max/max+1 in every integer field, 11/13-byte nonces) are made here from the §17 golden
@@ -50,6 +52,32 @@ def _name(tc_id: str) -> str:
 
 def _literal(op: str, args: dict[str, object]) -> bytes:
     return json.dumps({"op": op, "args": compress(args)}, separators=(",", ":")).encode()
+
+
+# arguments whose bytes only count by their length (the outcome of the case does not
+# depend on them): written as one repeated byte, the runs form makes the literal small
+_LENGTH_ONLY = {"encrypt_capsule": "password"}
+
+
+def _vector_literal(case: ihp_vectors.VectorCase) -> bytes:
+    """The case as a literal request; past differential's -max_len (a literal of 65,536
+    random bytes is 131 KB, and libFuzzer would then grow every input to that), the bytes
+    that count only by their length repeated instead."""
+    literal = _literal(case.operation, case.args)
+    if len(literal) <= get_harness("differential").max_len:
+        return literal
+    args = dict(case.args)
+    if case.operation == "capsule_from_binary":  # the header, then payload bytes
+        text = str(args["hex"])
+        args["hex"] = text[:80] + "a5" * ((len(text) - 80) // 2)
+    elif case.operation == "sep_hash" and isinstance(args.get("sep"), dict):
+        sep = dict(args["sep"])
+        sep["tpm_quote"] = "a5" * (len(str(sep.get("tpm_quote") or "")) // 2)
+        args["sep"] = sep
+    elif _LENGTH_ONLY.get(case.operation) in args:
+        key = _LENGTH_ONLY[case.operation]
+        args[key] = "a5" * (len(str(args[key])) // 2)
+    return _literal(case.operation, args)
 
 
 # ------------------------------------------------------------------ JSON documents
@@ -170,7 +198,7 @@ def boundary_seeds() -> dict[str, dict[str, bytes]]:
         "json_decode", "json_model", "binary_decode", "differential", "nonce_mutation",
         "http_body")}
     for case in vector_boundary_cases():
-        literal = _literal(case.operation, case.args)
+        literal = _vector_literal(case)
         if len(literal) <= get_harness("differential").max_len:  # never truncated
             seeds["differential"][_name(case.tc_id)] = literal
         if case.operation == "capsule_from_json":

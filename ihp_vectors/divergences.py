@@ -20,6 +20,7 @@ import re
 import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -125,28 +126,18 @@ def _values_of(obj: object, key: str) -> list[object]:
     return [v for k, v in obj if k == key] if isinstance(obj, _Pairs) else []
 
 
+_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)  # to its end if unterminated
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
 def json_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in `text`, strings skipped; the outermost
     container is level 1. Works on any text, JSON or not (spec §9.1's rule is about depth
-    whatever else is wrong with the document)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
+    whatever else is wrong with the document). C-speed (strings dropped, then a running
+    sum over the brackets): the fuzzer asks this of every 1 MiB document that differs."""
+    brackets = _NOT_BRACKET.sub("", _STRING_TOKEN.sub("", text))
+    return max(accumulate(map(_NESTING.__getitem__, brackets), initial=0))
 
 
 # ---------------------------------------------------------------- the predicates
@@ -238,7 +229,9 @@ def _bincode_huge_length(op: str, args: Args) -> bool:
 
 def _json_too_deep(op: str, args: Args) -> bool:
     text = _json_text(args) if op == "capsule_from_json" else None
-    return text is not None and json_depth(text) > JSON_MAX_DEPTH
+    if text is None or text.count("[") + text.count("{") <= JSON_MAX_DEPTH:
+        return False  # no deeper than the number of openers
+    return json_depth(text) > JSON_MAX_DEPTH
 
 
 def _json_struct_as_array(op: str, args: Args) -> bool:

@@ -68,7 +68,8 @@ def _record(recorder: Recorder, extra: str, data: bytes) -> None:
     op, args = _binary(extra)
     cause = cause_of(op, args, ("Codec", None), ("ok", {"capsule": {}}))
     assert cause is not None
-    recorder.record(cause, data, op, args, ("Codec", None), ("ok", {"capsule": {}}))
+    recorder.record(cause, data, op, args, len(args["hex"]) + 40, ("Codec", None),
+                    ("ok", {"capsule": {}}))
 
 
 def test_causes_add_up_over_processes_and_keep_the_smallest_request(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """What a difference between a shim and the reference is a case of: its cause.
 
 A cause is named by the spec §15 divergences that explain it: of the flags whose
-divergence could change this request's outcome (`ihp_vectors.divergences`), those whose
-divergence mutant (`conformance.mutants`, run in-process) gives the shim's very answer;
-else by the
+divergence could change this request's outcome (`ihp_vectors.divergences`), those that can
+turn the reference's outcome into the shim's (`explains`; and when several can, those
+whose divergence mutant, run in-process, gives the shim's very answer); else by the
 operation and the kind of difference (the reference's outcome → what the shim gave:
 `ok`, another `error`, another `result`, a `crash`, `timeout` or `protocol` break). A
 difference on a request that touches a question the spec leaves open
@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ihp_vectors.divergences import divergence_flags, open_questions
+from ihp_vectors.divergences import divergence_flags, explains, open_questions
 
 __all__ = ["Answer", "Cause", "cause_of"]
 
 #: (label, result): label is "ok", an error code, "unsupported", or a ShimError kind
 Answer = tuple[str, Any]
 _SLUG = re.compile(r"[^A-Za-z0-9_+.-]+")
+_SHIM_FAILURES = ("crash", "timeout", "protocol")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ class Cause:
 
 def _kind(expected: Answer, provided: Answer) -> str | None:
     """The kind of difference, or None when the answers agree."""
-    if provided[0] in ("crash", "timeout", "protocol"):
+    if provided[0] in _SHIM_FAILURES:
         return provided[0]
     if expected[0] == provided[0]:
         return "result" if expected[0] == "ok" and expected[1] != provided[1] else None
@@ -87,23 +88,26 @@ def _answer_of(session: Any, op: str, args: dict[str, Any]) -> Answer:
     return str(response.get("error")), None
 
 
-def _confirmed(flags: frozenset[str], op: str, args: dict[str, Any],
-               provided: Answer) -> tuple[str, ...]:
-    """The candidate flags whose divergence alone gives the shim's answer. A crash, a
-    timeout or a broken line no mutant makes, and a flag without a mutant, are taken on
-    trust; several candidates none of which gives the answer alone (two divergences at
-    once) all stay; a single candidate that does not give it explains nothing: the
-    difference is another defect."""
-    if not flags or provided[0] in ("crash", "timeout", "protocol"):
-        return tuple(sorted(flags))
-    hits = []
-    for flag in sorted(flags):
-        session = _divergent_session(flag)
-        if session is None or _answer_of(session, op, args) == provided:
-            hits.append(flag)
-    if hits or len(flags) > 1:
-        return tuple(hits) if hits else tuple(sorted(flags))
-    return ()
+def _outcome(answer: Answer) -> str:
+    """An answer as `ihp_vectors.divergences` names outcomes: `success` or the code."""
+    return "success" if answer[0] == "ok" else answer[0]
+
+
+def _explaining(flags: frozenset[str], op: str, args: dict[str, Any], expected: Answer,
+                provided: Answer) -> tuple[str, ...]:
+    """The candidate flags that can turn the reference's outcome into the shim's (any of
+    them can crash a shim); of several, those whose divergence alone gives the shim's very
+    answer, if any does."""
+    if provided[0] in _SHIM_FAILURES:
+        candidates = sorted(flags)
+    else:
+        candidates = [f for f in sorted(flags)
+                      if explains(f, _outcome(expected), _outcome(provided))]
+    if len(candidates) > 1:
+        hits = [f for f in candidates if (session := _divergent_session(f)) is not None
+                and _answer_of(session, op, args) == provided]
+        return tuple(hits or candidates)
+    return tuple(candidates)
 
 
 def cause_of(op: str, args: dict[str, Any], expected: Answer, provided: Answer) -> Cause | None:
@@ -117,5 +121,5 @@ def cause_of(op: str, args: dict[str, Any], expected: Answer, provided: Answer) 
     questions = open_questions(op, args)
     if questions:
         return Cause(op, expected[0], kind, open_questions=tuple(sorted(questions)))
-    flags = _confirmed(divergence_flags(op, args), op, args, provided)
+    flags = _explaining(divergence_flags(op, args), op, args, expected, provided)
     return Cause(op, expected[0], kind, flags)

@@ -30,11 +30,6 @@ FINDINGS_ENV = "IHP_FUZZ_FINDINGS"  # the folder; unset: a difference raises Har
 _FLUSH_SECONDS = 1.0
 
 
-def request_size(op: str, args: dict[str, Any]) -> int:
-    """A request's size as a shim reads it: its compact JSON line."""
-    return len(json.dumps({"op": op, "args": args}, separators=(",", ":")))
-
-
 class Recorder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -50,10 +45,12 @@ class Recorder:
         return cls(Path(folder)) if folder else None
 
     def record(self, cause: Cause, data: bytes, op: str, args: dict[str, Any],
-               expected: Answer, provided: Answer, detail: str = "") -> None:
+               request_bytes: int, expected: Answer, provided: Answer, detail: str = "") -> None:
+        """Count a difference; keep its case if it is the smallest of its cause so far
+        (`request_bytes`: the request line the shim read)."""
         slug = cause.slug
         self.counts[slug] = self.counts.get(slug, 0) + 1
-        size = (request_size(op, args), len(data))
+        size = (request_bytes, len(data))
         if slug not in self._smallest or size < self._smallest[slug]:
             self._smallest[slug] = size
             self._write_case(cause, data, op, args, expected, provided, detail, size)
