@@ -96,8 +96,12 @@ def _fuzz_one(harness: Harness, options: CampaignOptions, env: dict[str, str], s
     work.mkdir(parents=True, exist_ok=True)
     artifacts.mkdir(parents=True, exist_ok=True)
     seeds = harness.seeds(options.root)
+    # fork mode restarts its one job every few seconds (interpreter, imports and, for
+    # differential, the shim): a harness that records its findings instead of crashing
+    # keeps one process when it has one core
+    jobs = 0 if harness.records_causes and options.jobs == 1 else options.jobs
     argv = libfuzzer_argv(harness, options.root, corpus_dirs=[work, seeds], seconds=seconds,
-                          jobs=options.jobs, artifact_dir=artifacts, extra=options.extra_flags)
+                          jobs=jobs, artifact_dir=artifacts, extra=options.extra_flags)
     log = options.out / "logs" / f"{harness.name}.log"
     progress.start(harness.name, seconds)
     stats = run_libfuzzer(argv, env, log, on_status=progress, wall_limit=seconds * 2 + 120)
@@ -167,7 +171,7 @@ def _collect_causes(harness: Harness, options: CampaignOptions, result: HarnessR
                                         options.expectations)
     for cause in causes:
         if cause.is_open_question:
-            result.open_questions[cause.name] = cause.count
+            result.open_questions["+".join(cause.case["open_questions"])] = cause.count
             continue
         summary = f"{cause.name} ({cause.operation}: {cause.kind})" if cause.flags else \
             cause.name
