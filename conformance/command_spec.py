@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from conformance.cli import UsageError
 from ihp_vectors import spec_path
 
 __all__ = ["spec_command"]
@@ -18,7 +19,10 @@ __all__ = ["spec_command"]
 
 def spec_command(args: argparse.Namespace) -> int:
     path = spec_path("shim-protocol.md" if args.shim else "ihp-v1.md")
-    output = f"{path}\n".encode() if args.path else path.read_bytes()
+    try:
+        output = f"{path}\n".encode() if args.path else path.read_bytes()
+    except OSError as exc:  # a broken installation: say which file, no traceback
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         sys.stdout.buffer.write(output)
         sys.stdout.flush()

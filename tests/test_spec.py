@@ -76,6 +76,16 @@ def test_spec_command_path_names_the_file(
     assert printed.read_bytes() == (ROOT / "spec" / name).read_bytes()
 
 
+def test_spec_command_names_an_unreadable_document_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("conformance.command_spec.spec_path", lambda name: tmp_path / name)
+    assert main(["spec"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ihp-conformance: error: cannot read ") and "ihp-v1.md" in err
+    assert "Traceback" not in err
+
+
 def test_spec_path_refuses_an_unknown_document() -> None:
     assert SPEC_DOCUMENTS == ("ihp-v1.md", "shim-protocol.md")
     with pytest.raises(ValueError, match=r"unknown spec document 'ihp-v2\.md'"):
