@@ -96,7 +96,7 @@ def fuzz_dir() -> Path:
 def checkout_fuzz_dir(purpose: str) -> Path:
     """`fuzz/` for a command that writes into it: never the installed wheel's copy."""
     path = fuzz_dir()
-    if "IHP_FUZZ_DIR" not in os.environ and path == packaged_fuzz_dir():
+    if not os.environ.get("IHP_FUZZ_DIR") and path == packaged_fuzz_dir():
         raise FuzzToolError(f"{purpose} writes into fuzz/ of a checkout; this is the installed "
                             "copy: set IHP_FUZZ_DIR to the checkout's fuzz/ folder")
     return path
