@@ -136,19 +136,17 @@ def _uses_a_primitive(path: Path) -> bool:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".mjs":
         return bool(_JS_PRIMITIVES.search(text))
-    if "hmac.new(" in text or "hmac.digest(" in text:  # HKDF written on the stdlib
-        return True
-    return any(_reaches(_imports_at_top(path), name) for name in _PRIMITIVE_MODULES)
-
-
-def _imports_at_top(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level:
             names.add(node.module or "")
-    return names
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and isinstance(node.func.value, ast.Name) and node.func.value.id == "hmac"
+              and node.func.attr in ("new", "digest")):
+            return True  # HKDF written on the stdlib
+    return any(_reaches(names, name) for name in _PRIMITIVE_MODULES)
 
 
 def _tracked(*patterns: str) -> list[Path]:
