@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._notes import DIVERGENCE_FLAGS, NOTES, note_table
-from .divergences import divergence_flags
 from ._rules import RULE_IDS
+from .divergences import divergence_flags
 
 __all__ = [
     "GENERATOR_NAME",
