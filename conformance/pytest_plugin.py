@@ -165,6 +165,7 @@ class ConformanceCollector(pytest.Collector):
 
 
 def _cases(config: pytest.Config) -> list[Case]:
+    from conformance.cases import with_divergences
     from conformance.generate import DEFAULT_CASES_PER_OPERATION, generate_cases
     from conformance.runner import load_vector_cases
 
@@ -174,7 +175,7 @@ def _cases(config: pytest.Config) -> list[Case]:
         config.getoption("ihp_seed"),
         DEFAULT_CASES_PER_OPERATION if per_op is None else per_op,
     )
-    return [*vectors, *generated]
+    return [with_divergences(c) for c in (*vectors, *generated)]
 
 
 @pytest.hookimpl(tryfirst=True)
