@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", metavar="PATH", help="write a JUnit XML report")
     run.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--details", action="store_true",
+                     help="print every unexpected verdict, by deviation")
+    run.add_argument("--write-expectations", metavar="FILE",
+                     help="write the expectations file that makes this run's deviations known")
+    run.add_argument("--full-report", action="store_true",
+                     help="keep the inputs and outputs of passing cases too (JSON report)")
     sub.add_parser("http", help="run the HTTP suite against a server", add_help=False)
     mutants = sub.add_parser("mutants", help="run the suite against every mutant: kill table")
     mutants.add_argument("--only", metavar="NAME", action="append", help="mutant name(s)")
