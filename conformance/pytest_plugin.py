@@ -107,6 +107,7 @@ class ConformanceItem(pytest.Item):
             self.user_properties.append(("flag", flag))
 
     def runtest(self) -> None:
+        from conformance.execute import shown_args
         from conformance.judge import judge_case
         from conformance.shimclient import ShimError, ShimTimeout
 
@@ -132,7 +133,7 @@ class ConformanceItem(pytest.Item):
         if final == Verdict.XFAIL:
             pytest.xfail(note)
         if final != Verdict.PASS:
-            shown = requests[0] if len(requests) == 1 else {"steps": requests}
+            shown = shown_args(requests)
             raise ConformanceFailure(CaseResult(
                 self.case.case_id, self.case.operation, self.case.profile, final,
                 self.case.flags, self.case.comment, shown, self.case.report_expected(),

@@ -12,11 +12,12 @@ independent verifier (`ihp_vectors.independent`) re-derives it with a second cod
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._notes import DIVERGENCE_FLAGS, NOTES, note_table
 from ._rules import RULE_IDS
+from .divergences import divergence_flags
 
 __all__ = [
     "GENERATOR_NAME",
@@ -211,13 +212,32 @@ def _case_document(
     return document
 
 
+def _with_divergences(op: str, group_args: Mapping[str, Any], case: CaseSpec) -> CaseSpec:
+    """The case with its spec §15 flags computed from its inputs (`divergences`), never
+    declared by hand: one table decides them for vectors, generated cases and fuzz inputs."""
+    if case.steps is None:
+        found = divergence_flags(op, {**group_args, **case.args})
+    else:
+        guard = {"replay_guard": "case"}
+        found = frozenset().union(*(
+            divergence_flags(op, {**group_args, **case.args, **step.args, **guard},
+                             guard_seen=index > 0)
+            for index, step in enumerate(case.steps)))  # fmt: skip
+    declared = [flag for flag in case.flags if flag in DIVERGENCE_FLAGS]
+    if declared:
+        raise GenerationError(f"{case.tc_id}: §15 flags {declared} are computed, not declared")
+    return replace(case, flags=(*case.flags, *sorted(found)))
+
+
 def build_file(spec: FileSpec, handle: Handler) -> dict[str, Any]:
     """The vector-file document of `spec`, outcomes taken from `handle` (a shim dispatcher)."""
     runner = _Runner(handle)
     groups = []
     flags: set[str] = set()
     count = 0
-    for group in spec.groups:
+    for spec_group in spec.groups:
+        cases = [_with_divergences(spec.operation, spec_group.args, c) for c in spec_group.cases]
+        group = replace(spec_group, cases=cases)
         tests = [_case_document(runner, spec.operation, group.args, case) for case in group.cases]
         flags.update(flag for case in group.cases for flag in case.flags)
         count += len(tests)

@@ -12,7 +12,7 @@ _MAX_DRIFT = 604_800  # spec §3 MAX_ALLOWED_DRIFT_SECONDS
 _DRIFT, _VERSIONS, _AEAD = ("4.drift-range",), ("4.versions-range",), ("4.aead",)
 _PAYLOAD, _FINGERPRINT = ("4.payload-range",), ("4.fingerprint-range",)
 _EVERY_FIELD = (*_DRIFT, *_VERSIONS, *_AEAD, *_PAYLOAD, *_FINGERPRINT)
-_V2 = ("ExperimentalV2", "V2NotCompiled")
+_V2 = ("ExperimentalV2",)
 # an invalid config: validate() fails with Config (spec §4)
 _INVALID = ("InvalidConfig", "Boundary")
 _VALIDATE = "4.validate"

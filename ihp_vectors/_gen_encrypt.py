@@ -16,7 +16,7 @@ _OK = ("7.4.5", "2.seal", "7.2.aad", "7.3.plaintext")
 _BAD_CONFIG = {"max_timestamp_drift": 604_801}
 _BIG_PASSWORD = hx(det_bytes("enc/password", 65537))
 _NONCE = bytes.fromhex(BASE["client_nonce"])
-_V2 = ("ExperimentalV2", "V2NotCompiled")
+_V2 = ("ExperimentalV2",)
 
 
 def _password_rows() -> tuple[Row, ...]:
@@ -112,7 +112,7 @@ _VERSION_ROWS = (
         tc="version/v1-of-two",
         comment="version 1 with allowed_versions [1, 2]",
         args={"config": {"allowed_versions": [1, 2]}},
-        flags=("V2NotCompiled",),
+        flags=(),
         rules=("7.4.3", "4.versions-range"),
     ),
 )

@@ -193,6 +193,8 @@ RULES: tuple[Rule, ...] = (
     Rule("15.BincodeTrailingBytes", "§15", "divergence BincodeTrailingBytes"),
     Rule("15.BincodeHugeLength", "§15", "divergence BincodeHugeLength"),
     Rule("15.JsonDepthUnbounded", "§15", "divergence JsonDepthUnbounded"),
+    Rule("15.JsonStructAsArray", "§15", "divergence JsonStructAsArray"),
+    Rule("15.JsonNoSizeCap", "§15", "divergence JsonNoSizeCap"),
     Rule("15.V2NotCompiled", "§15", "divergence V2NotCompiled"),
     Rule("15.ServerVersionPinned", "§15", "divergence ServerVersionPinned", _HTTP),
     Rule(
