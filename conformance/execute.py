@@ -68,7 +68,7 @@ def make_result(
     label = exp.label if exp is not None and (why or final == Verdict.SKIP) else ""
     if final in _LIGHT and not keep:
         return CaseResult(case.case_id, case.operation, case.profile, final, case.flags,
-                          duration_s=duration, expectation=label)  # fmt: skip
+                          duration_s=duration, rules=case.rules, expectation=label)  # fmt: skip
     text = "; ".join(t for t in (detail, why) if t)
     return CaseResult(
         case.case_id, case.operation, case.profile, final, case.flags, case.comment,

@@ -14,7 +14,7 @@ import hashlib
 import json
 import struct
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import blake3
@@ -25,9 +25,6 @@ from ihp_fuzz.harness.http_form import to_http
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, CapsuleFields, plaintext, seal
 
 __all__ = ["fixture_fields", "seed_inputs", "write_seeds"]
-
-Body = Callable[[CapsuleFields], bytes]
-
 
 def fixture_fields() -> CapsuleFields:
     """`capsule_v1.hex` of spec §17 (its own key; the decoders only need its bytes)."""

@@ -200,8 +200,10 @@ def _drift_overflow(op: str, args: Args) -> bool:
     if op != "decrypt_capsule":
         return False
     now = _int(args.get("now"))
+    if now is None or not I64_MIN < now <= I64_MAX:  # rejected at step 0 by everyone
+        return False
     timestamp = _embedded_timestamp(args)
-    if now is None or timestamp is None or timestamp == I64_MIN:
+    if timestamp is None or timestamp == I64_MIN:
         return False
     return not I64_MIN < now - timestamp <= I64_MAX
 

@@ -207,3 +207,17 @@ _JSONISH = st.recursive(
 def test_predicates_never_raise(op: str, args: dict[str, Any]) -> None:  # fmt: skip
     assert isinstance(divergence_flags(op, args), frozenset)
     assert isinstance(open_questions(op, args), frozenset)
+
+
+def test_vector_files_carry_exactly_the_computed_section_15_flags() -> None:
+    from ihp_vectors import load_cases
+    from ihp_vectors._notes import DIVERGENCE_FLAGS
+
+    for case in load_cases():
+        if case.steps:
+            steps = [{**s.args, "replay_guard": "g"} for s in case.steps]
+            found = frozenset().union(*(divergence_flags(case.operation, a, guard_seen=i > 0)
+                                        for i, a in enumerate(steps)))  # fmt: skip
+        else:
+            found = divergence_flags(case.operation, case.args)
+        assert set(case.flags) & DIVERGENCE_FLAGS == found, case.tc_id
