@@ -40,14 +40,14 @@ _MIB = 1 << 20
 
 
 @cache
-def vector_boundary_cases() -> tuple[ihp_vectors.VectorCase, ...]:
+def vector_boundary_cases() -> tuple[ihp_vectors.Case, ...]:
     """The single-request vector cases at a boundary (sequences need a replay guard)."""
     return tuple(c for c in ihp_vectors.load_cases()
-                 if c.steps is None and BOUNDARY_FLAGS.intersection(c.flags))
+                 if not c.sequence and BOUNDARY_FLAGS.intersection(c.flags))
 
 
-def _name(tc_id: str) -> str:
-    return "vector-" + tc_id.replace("/", "_")
+def _name(case_id: str) -> str:
+    return "vector-" + case_id.replace("/", "_")
 
 
 def _literal(op: str, args: dict[str, object]) -> bytes:
@@ -59,11 +59,11 @@ def _literal(op: str, args: dict[str, object]) -> bytes:
 _LENGTH_ONLY = {"encrypt_capsule": "password"}
 
 
-def _vector_literal(case: ihp_vectors.VectorCase) -> bytes:
+def _vector_literal(case: ihp_vectors.Case) -> bytes:
     """The case as a literal request; past differential's -max_len (a literal of 65,536
     random bytes is 131 KB, and libFuzzer would then grow every input to that), the bytes
     that count only by their length repeated instead."""
-    literal = _literal(case.operation, case.args)
+    literal = _literal(case.operation, dict(case.args))
     if len(literal) <= get_harness("differential").max_len:
         return literal
     args = dict(case.args)
@@ -200,15 +200,15 @@ def boundary_seeds() -> dict[str, dict[str, bytes]]:
     for case in vector_boundary_cases():
         literal = _vector_literal(case)
         if len(literal) <= get_harness("differential").max_len:  # never truncated
-            seeds["differential"][_name(case.tc_id)] = literal
+            seeds["differential"][_name(case.case_id)] = literal
         if case.operation == "capsule_from_json":
             document = str(case.args["json"]).encode("utf-8", "surrogatepass")
             if len(document) <= get_harness("json_decode").max_len:
-                seeds["json_decode"][_name(case.tc_id)] = document
+                seeds["json_decode"][_name(case.case_id)] = document
         elif case.operation == "capsule_from_binary":
             data = bytes.fromhex(str(case.args["hex"]))
             if len(data) <= get_harness("binary_decode").max_len:
-                seeds["binary_decode"][_name(case.tc_id)] = data
+                seeds["binary_decode"][_name(case.case_id)] = data
     for name, text in _json_documents():
         seeds["json_decode"][name] = text.encode()
         seeds["differential"][f"json-{name}"] = _literal("capsule_from_json", {"json": text})

@@ -80,17 +80,17 @@ def test_every_vector_boundary_case_is_a_differential_seed() -> None:
     literals = {name: parse_literal(data) for name, data in SEEDS["differential"].items()}
     missing = []
     for case in cases:
-        name = "vector-" + case.tc_id.replace("/", "_")
+        name = "vector-" + case.case_id.replace("/", "_")
         assert len(SEEDS["differential"].get(name, b"")) <= get_harness("differential").max_len
         if name not in literals:
-            missing.append(case.tc_id)
+            missing.append(case.case_id)
             continue
         op, args = literals[name]  # type: ignore[misc]
         assert op == case.operation
         if args == case.args:
             continue
         # too long as it is: only bytes that count by their length were replaced
-        assert _lengths(args) == _lengths(case.args), case.tc_id
+        assert _lengths(args) == _lengths(dict(case.args)), case.case_id
     # 65,536 bytes of ciphertext fit no literal (the request builder seals such capsules)
     assert missing == ["decrypt/password/65536", "decrypt/plaintext/declared-65537"]
 
