@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
@@ -23,15 +22,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ihp_ref import (
-    IhpError,
-    ReplayGuard,
-    ServerEnvHash,
-    capsule_from_http,
-    count_failed_attempt,
-)
+from ihp_ref import ReplayGuard, ServerEnvHash
 
-from ._auth import Authenticator, AuthOutcome
+from ._auth import Answer, Authenticator, AuthOutcome
 from ._logging import log_event
 from ._metrics import PrometheusMetricsSink
 from ._settings import ServerSettings
@@ -89,27 +82,6 @@ def _unauthorized() -> Response:
     return Response(INVALID_CREDENTIALS_BODY, status_code=401, media_type="application/json")
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate key")
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
-def _parse_json(body: bytes) -> Any:
-    # UTF-8 only (spec §9.1 "valid UTF-8 JSON", RFC 8259 §8.1): json.loads(bytes) would
-    # also read UTF-16 and UTF-32 bodies, and a UTF-16 capsule would authenticate
-    try:
-        return json.loads(body.decode("utf-8"), object_pairs_hook=_reject_duplicates,
-                          parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # incl. UnicodeDecodeError and int digit limits
-        raise _Reject(400, "malformed_json") from None
-
-
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
@@ -142,39 +114,38 @@ def _peer(request: Request) -> str:
 
 
 async def _auth_decision(request: Request, state: _State) -> Response:
-    obj = _parse_json(await _read_body(request))
-    if not isinstance(obj, dict):
-        raise _Reject(422, "not_an_object")
-    auth = state.authenticator
-    if not auth.profile_id_matches(obj):
-        if not isinstance(obj.get("server_profile_id"), str):
-            raise _Reject(422, "bad_server_profile_id")
-        return _outcome(request, auth.reject_profile_id(), "server_profile_id")
-    try:
-        capsule = capsule_from_http(obj)
-    except IhpError as error:  # step 0 of the decryption: counted as a failed attempt
-        count_failed_attempt(auth.metrics, "decrypt", error.code)
-        raise _Reject(422, "invalid_capsule_form") from None
-    exporter = _exporter_key(request, state)
-    if exporter is None:  # HTTPS front-end missing: fail closed, say so in the log
-        log_event("tls_exporter_missing", logging.ERROR, peer=_peer(request))
-        return _unauthorized()
-    now = int(state.clock())
-    return _outcome(request, auth.authenticate(capsule, exporter, now), "decrypt")
+    body = await _read_body(request)
+    outcome = state.authenticator.decide(body, _exporter_key(request, state),
+                                         int(state.clock()))
+    return _respond(request, outcome)
 
 
-def _outcome(request: Request, outcome: AuthOutcome, stage: str) -> Response:
+def _respond(request: Request, outcome: AuthOutcome) -> Response:
+    """The response and the one log event for a decided outcome."""
+    answer = outcome.answer
     if outcome.ok:
         log_event("auth_ok", peer=_peer(request), version=outcome.version,
                   key_slot=outcome.key_slot, drift_seconds=outcome.drift_seconds)
         body = json.dumps({"status": "ok", "session_token": outcome.token},
                           separators=(",", ":"))
         return Response(body, media_type="application/json")
+    if answer is not Answer.INVALID_CREDENTIALS:
+        return _rejected(request, answer.status, answer.reason)
+    if outcome.stage == "tls_exporter":  # HTTPS front-end missing: say so in the log
+        log_event("tls_exporter_missing", logging.ERROR, peer=_peer(request))
+        return _unauthorized()
     code = outcome.code
-    log_event("auth_rejected", logging.WARNING, peer=_peer(request), stage=stage,
+    log_event("auth_rejected", logging.WARNING, peer=_peer(request), stage=outcome.stage,
               code=code.value if code else None, telemetry=code.telemetry if code else None,
               version=outcome.version)
     return _unauthorized()
+
+
+def _rejected(request: Request, status: int, reason: str) -> Response:
+    """A 4xx other than 401: the body and the log event name the reason."""
+    log_event("request_rejected", logging.INFO, peer=_peer(request), status=status,
+              reason=reason)
+    return _error_json(status, reason)
 
 
 def _make_handlers(state: _State) -> list[Route]:
@@ -184,10 +155,8 @@ def _make_handlers(state: _State) -> list[Route]:
     async def auth(request: Request) -> Response:
         try:
             return await _auth_decision(request, state)
-        except _Reject as reject:
-            log_event("request_rejected", logging.INFO, peer=_peer(request),
-                      status=reject.status, reason=reject.reason)
-            return _error_json(reject.status, reject.reason)
+        except _Reject as reject:  # the HTTP limits of `_read_body`
+            return _rejected(request, reject.status, reject.reason)
         except ClientDisconnect:  # the peer left mid-body: nobody to answer
             log_event("client_disconnected", logging.INFO, peer=_peer(request))
             return Response(status_code=400)
@@ -266,9 +235,3 @@ def create_app(settings: ServerSettings, env_hash: ServerEnvHash, *,
     app.state.ihp = state
     app.add_middleware(_CountResponses, metrics=metrics)
     return app
-
-
-def app_metrics(app: Starlette) -> PrometheusMetricsSink:
-    return app.state.ihp.metrics  # type: ignore[no-any-return]
-
-
