@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -28,6 +30,19 @@ from ._auth import Answer, Authenticator, AuthOutcome
 from ._logging import log_event
 from ._metrics import PrometheusMetricsSink
 from ._settings import ServerSettings
+from ._tracing import (
+    ATTR_DRIFT_SECONDS,
+    ATTR_ERROR_CODE,
+    ATTR_KEY_SLOT,
+    ATTR_OUTCOME,
+    ATTR_STATUS_CODE,
+    ATTR_VERSION,
+    SPAN_AUTH,
+    Spans,
+    key_slot_name,
+    outcome_word,
+    spans_for,
+)
 
 __all__ = [
     "INVALID_CREDENTIALS_BODY",
@@ -68,6 +83,7 @@ class _Reject(Exception):
 class _State:
     authenticator: Authenticator
     metrics: PrometheusMetricsSink
+    spans: Spans
     profile_body: bytes
     test_exporter: bytes | None
     clock: Callable[[], float]
@@ -113,11 +129,40 @@ def _peer(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-async def _auth_decision(request: Request, state: _State) -> Response:
-    body = await _read_body(request)
-    outcome = state.authenticator.decide(body, _exporter_key(request, state),
-                                         int(state.clock()))
-    return _respond(request, outcome)
+async def _answer(request: Request, state: _State) -> tuple[Response, AuthOutcome | None]:
+    """The response to a POST /ihp/auth, with the decided outcome when there is one."""
+    try:
+        body = await _read_body(request)
+        outcome = state.authenticator.decide(body, _exporter_key(request, state),
+                                             int(state.clock()))
+        return _respond(request, outcome), outcome
+    except _Reject as reject:  # the HTTP limits of `_read_body`
+        return _rejected(request, reject.status, reject.reason), None
+    except ClientDisconnect:  # the peer left mid-body: nobody to answer
+        log_event("client_disconnected", logging.INFO, peer=_peer(request))
+        return Response(status_code=400), None
+    except Exception:  # a bug: fail closed, never a 5xx or a traceback to the peer
+        log_event("internal_error", logging.ERROR, peer=_peer(request), exc_info=True)
+        state.metrics.increment("ihp.http.internal_errors", {"endpoint": "auth"})
+        trace.get_current_span().set_status(Status(StatusCode.ERROR, "internal_error"))
+        return _unauthorized(), None
+
+
+def _span_attributes(status: int, outcome: AuthOutcome | None) -> dict[str, str | int]:
+    """The root span's attributes: public values only (docs/RUNBOOK.md "Tracing")."""
+    attributes: dict[str, str | int] = {ATTR_OUTCOME: outcome_word(status),
+                                        ATTR_STATUS_CODE: status}
+    if outcome is None:
+        return attributes
+    if outcome.code is not None:
+        attributes[ATTR_ERROR_CODE] = outcome.code.value
+    if outcome.key_index is not None:
+        attributes[ATTR_KEY_SLOT] = key_slot_name(outcome.key_index)
+    if outcome.version is not None:
+        attributes[ATTR_VERSION] = outcome.version
+    if outcome.drift_seconds is not None:
+        attributes[ATTR_DRIFT_SECONDS] = outcome.drift_seconds
+    return attributes
 
 
 def _respond(request: Request, outcome: AuthOutcome) -> Response:
@@ -153,17 +198,11 @@ def _make_handlers(state: _State) -> list[Route]:
         return Response(state.profile_body, media_type="application/json")
 
     async def auth(request: Request) -> Response:
-        try:
-            return await _auth_decision(request, state)
-        except _Reject as reject:  # the HTTP limits of `_read_body`
-            return _rejected(request, reject.status, reject.reason)
-        except ClientDisconnect:  # the peer left mid-body: nobody to answer
-            log_event("client_disconnected", logging.INFO, peer=_peer(request))
-            return Response(status_code=400)
-        except Exception:  # a bug: fail closed, never a 5xx or a traceback to the peer
-            log_event("internal_error", logging.ERROR, peer=_peer(request), exc_info=True)
-            state.metrics.increment("ihp.http.internal_errors", {"endpoint": "auth"})
-            return _unauthorized()
+        with state.spans.span(SPAN_AUTH, kind=trace.SpanKind.SERVER) as span:
+            response, outcome = await _answer(request, state)
+            if state.spans.on:
+                span.set_attributes(_span_attributes(response.status_code, outcome))
+            return response
 
     async def metrics(request: Request) -> Response:
         open_keys = state.authenticator.keyring.decryption_providers(int(state.clock()))
@@ -220,14 +259,19 @@ def profile_document(server_profile_id: int, env_hash: ServerEnvHash, test_mode:
 
 def create_app(settings: ServerSettings, env_hash: ServerEnvHash, *,
                metrics: PrometheusMetricsSink | None = None,
-               clock: Callable[[], float] = time.time) -> Starlette:
-    """The ASGI app for `settings`. `env_hash` comes from host detection (spec §5)."""
+               clock: Callable[[], float] = time.time,
+               tracer_provider: trace.TracerProvider | None = None) -> Starlette:
+    """The ASGI app for `settings`. `env_hash` comes from host detection (spec §5).
+    Spans go to `tracer_provider`, else to the global one if it has been set before
+    this call (`configure_tracing`); else there are none."""
     metrics = metrics or PrometheusMetricsSink()
+    spans = spans_for(tracer_provider)
     guard = ReplayGuard(capacity=settings.replay_capacity, metrics=metrics)
     authenticator = Authenticator(
         server_profile_id=settings.server_profile_id, env_hash=env_hash,
-        keyring=settings.keyring, config=settings.config, replay_guard=guard, metrics=metrics)
-    state = _State(authenticator, metrics,
+        keyring=settings.keyring, config=settings.config, replay_guard=guard, metrics=metrics,
+        spans=spans)
+    state = _State(authenticator, metrics, spans,
                    profile_document(settings.server_profile_id, env_hash, settings.test_mode),
                    settings.test_tls_exporter, clock)
     metrics.set_gauge("ihp.server.test_mode", 1.0 if settings.test_mode else 0.0)

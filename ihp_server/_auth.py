@@ -12,6 +12,9 @@ exporter key and the server's clock reading in; one `AuthOutcome` out.
 4. count the attempt once (spec §16: one `ihp.decrypt.total` per request, never one per
    key tried).
 
+Spans (`_tracing`): `ihp.auth.decode` around step 1, and for each key tried
+`ihp.auth.derive_session_key` and `ihp.auth.decrypt`, then `ihp.auth.replay_guard`.
+
 The app only maps outcomes to responses and log events.
 """
 
@@ -45,6 +48,16 @@ from ihp_ref import (
 )
 
 from ._metrics import PREVIOUS_KEY_SUCCESS
+from ._tracing import (
+    ATTR_ERROR_CODE,
+    ATTR_KEY_SLOT,
+    SPAN_DECODE,
+    SPAN_DECRYPT,
+    SPAN_DERIVE_SESSION_KEY,
+    SPAN_REPLAY_GUARD,
+    Spans,
+    key_slot_name,
+)
 
 __all__ = ["Answer", "AuthOutcome", "Authenticator"]
 
@@ -99,13 +112,14 @@ class Authenticator:
 
     def __init__(self, *, server_profile_id: int, env_hash: ServerEnvHash, keyring: KeyRing,
                  config: IhpConfig, replay_guard: ReplayGuard | None,
-                 metrics: MetricsSink) -> None:
+                 metrics: MetricsSink, spans: Spans | None = None) -> None:
         self.server_profile_id = ServerProfileId(server_profile_id)
         self.profile_id_text = str(server_profile_id)
         self.env_hash = env_hash
         self.config = config
         self.replay_guard = replay_guard
         self.metrics = metrics
+        self.spans = spans or Spans(None)
         self._keys: tuple[KeyRing, dict[int, tuple[int, ProfileKey]]]
         self.set_keyring(keyring)
 
@@ -131,6 +145,16 @@ class Authenticator:
 
     def decide(self, body: bytes, exporter_key: bytes | None, now: int) -> AuthOutcome:
         """The answer to one `POST /ihp/auth` body at the server's clock reading `now`."""
+        with self.spans.span(SPAN_DECODE):
+            decoded = self._decode(body)
+        if not isinstance(decoded, IhpCapsule):
+            return decoded
+        if exporter_key is None:  # HTTPS front-end missing: fail closed, uncounted
+            return AuthOutcome(Answer.INVALID_CREDENTIALS, stage="tls_exporter")
+        return self._counted(self._decrypt(decoded, exporter_key, now))
+
+    def _decode(self, body: bytes) -> IhpCapsule | AuthOutcome:
+        """The body's capsule, or the outcome of a body that holds none for us."""
         try:
             document = parse_http_body(body)
         except IhpError:
@@ -145,12 +169,9 @@ class Authenticator:
             return self._counted(AuthOutcome(Answer.INVALID_CREDENTIALS, code=ErrorCode.CODEC,
                                              stage="server_profile_id"))
         try:
-            capsule = capsule_from_http(document)
+            return capsule_from_http(document)
         except IhpError as error:  # step 0 of the decryption: a failed attempt
             return self._counted(AuthOutcome(Answer.INVALID_CAPSULE_FORM, code=error.code))
-        if exporter_key is None:  # HTTPS front-end missing: fail closed, uncounted
-            return AuthOutcome(Answer.INVALID_CREDENTIALS, stage="tls_exporter")
-        return self._counted(self._decrypt(capsule, exporter_key, now))
 
     def _decrypt(self, capsule: IhpCapsule, exporter_key: bytes, now: int) -> AuthOutcome:
         """spec §7.5 under each open key; the first key that opens the capsule decides."""
@@ -158,23 +179,36 @@ class Authenticator:
         try:
             check_before_opening(capsule, self.config)  # steps 1–3: no key needed
             for index, profile_key in self._open_keys(now):
-                with derive_session_key(profile_key, exporter_key, capsule.client_nonce,
-                                        capsule.network_context,
-                                        self.server_profile_id) as session_key:
-                    plaintext = open_payload(capsule, self.env_hash, session_key)  # step 4
-                    if plaintext is None:
-                        continue  # not sealed under this key
-                    opened = check_plaintext(capsule, plaintext, moment, self.config)
-                    self._check_replay(capsule, opened.timestamp.seconds, now)  # step 9
-                    token = session_token(session_key, capsule.client_nonce, moment)
-                return AuthOutcome(Answer.OK, token=token, key_index=index,
-                                   version=capsule.version,
-                                   drift_seconds=abs(now - opened.timestamp.seconds))
+                outcome = self._try_key(capsule, index, profile_key, exporter_key, moment)
+                if outcome is not None:
+                    return outcome
             code = ErrorCode.INVALID_AEAD_TAG  # no open key verifies the tag
         except IhpError as error:
             code = error.code
         return AuthOutcome(Answer.INVALID_CREDENTIALS, code=code, stage="decrypt",
                            version=capsule.version)
+
+    def _try_key(self, capsule: IhpCapsule, index: int, profile_key: ProfileKey,
+                 exporter_key: bytes, moment: CapsuleTimestamp) -> AuthOutcome | None:
+        """One open key: None when the capsule was not sealed under it (step 4), else
+        the success; a later check's failure raises its `IhpError`."""
+        slot = {ATTR_KEY_SLOT: key_slot_name(index)}
+        with self.spans.span(SPAN_DERIVE_SESSION_KEY, slot):
+            session_key = derive_session_key(profile_key, exporter_key, capsule.client_nonce,
+                                             capsule.network_context, self.server_profile_id)
+        with session_key:
+            with self.spans.span(SPAN_DECRYPT, slot) as span:
+                plaintext = open_payload(capsule, self.env_hash, session_key)  # step 4
+                if plaintext is None:
+                    span.set_attribute(ATTR_ERROR_CODE, ErrorCode.INVALID_AEAD_TAG.value)
+                    return None
+                opened = check_plaintext(capsule, plaintext, moment, self.config)  # 5–8
+            timestamp = opened.timestamp.seconds
+            with self.spans.span(SPAN_REPLAY_GUARD):
+                self._check_replay(capsule, timestamp, moment.seconds)  # step 9
+            token = session_token(session_key, capsule.client_nonce, moment)
+        return AuthOutcome(Answer.OK, token=token, key_index=index, version=capsule.version,
+                           drift_seconds=abs(moment.seconds - timestamp))
 
     def _open_keys(self, now: int) -> list[tuple[int, ProfileKey]]:
         """The current key, then each previous one whose window is open at `now`."""
