@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import _independent as indep
 import pytest
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -26,12 +26,9 @@ from test_server_secrets import PASSWORD, encodings
 from ihp_client import BuiltCapsule, build_capsule_for_password, parse_profile
 from ihp_ref import (
     I64_MIN,
-    IhpCapsule,
     InMemoryKeyProvider,
-    associated_data,
     capsule_to_http,
     derive_profile_key,
-    encode_plaintext,
 )
 from ihp_server import PrometheusMetricsSink, create_app
 from ihp_server._tracing import SPAN_NAMES, configure_tracing
@@ -89,16 +86,16 @@ def _build(client: Any, key: bytes, **kwargs: Any) -> BuiltCapsule:
                                       rtt_bucket=3, now=kwargs.pop("now", NOW), **kwargs)
 
 
-def _resealed(built: BuiltCapsule, plaintext: bytes) -> dict[str, Any]:
-    """The capsule's HTTP form with `plaintext` sealed under its own session key."""
+def _resealed(built: BuiltCapsule, password: bytes, timestamp: int) -> dict[str, Any]:
+    """The capsule's HTTP form resealed under its own session key with another password
+    or timestamp (by the independent sealer: the reference refuses such inputs)."""
     capsule = built.capsule
-    aad = associated_data(capsule.version, capsule.server_profile_id.value,
-                          capsule.network_context, env_hash_for_tests())
-    payload = AESGCM(built.session_key.value).encrypt(capsule.client_nonce.value, plaintext,
-                                                      aad)
-    return capsule_to_http(IhpCapsule(capsule.version, capsule.header_id, capsule.client_nonce,
-                                      capsule.server_profile_id, capsule.network_context,
-                                      payload))
+    network = capsule.network_context
+    payload = indep.seal(built.session_key.value, capsule.client_nonce.value, capsule.version,
+                         capsule.server_profile_id.value, network.rtt_bucket,
+                         network.path_hint, env_hash_for_tests().value, password, timestamp,
+                         capsule.header_id)
+    return dict(capsule_to_http(capsule), payload_b64=base64.b64encode(payload).decode())
 
 
 def exercise(client: Any) -> tuple[list[Sent], list[bytes]]:
@@ -127,15 +124,16 @@ def exercise(client: Any) -> tuple[list[Sent], list[bytes]]:
     post(capsule_to_http(new.capsule), Sent(200, "ok", None, [(DECODE, None), *current, (REPLAY, None)], "current"))
     post(capsule_to_http(old.capsule), Sent(200, "ok", None, [(DECODE, None), *both, (REPLAY, None)], "previous-1"))
     post(capsule_to_http(old.capsule), Sent(401, "invalid_credentials", "NonceReuse", [(DECODE, None), *both, (REPLAY, None)]))
-    collision = _resealed(old, encode_plaintext(b"other", NOW, old.capsule.header_id))
+    collision = _resealed(old, b"other", NOW)
     post(collision, Sent(401, "invalid_credentials", "NonceCollision", [(DECODE, None), *both, (REPLAY, None)]))
     fresh = _build(client, OLD)
     secrets += [fresh.capsule.client_nonce.value, fresh.session_key.value]
     form = capsule_to_http(fresh.capsule)
     post(dict(form, header_id=form["header_id"] ^ 1), Sent(401, "invalid_credentials", "HeaderIdMismatch", [(DECODE, None), *both]))
-    post(_resealed(fresh, encode_plaintext(PASSWORD, I64_MIN, fresh.capsule.header_id)),
+    post(_resealed(fresh, PASSWORD, I64_MIN),
          Sent(401, "invalid_credentials", "InvalidTimestamp", [(DECODE, None), *both]))
-    post(_resealed(fresh, b"\x00" * 19), Sent(401, "invalid_credentials", "Codec", [(DECODE, None), *both]))
+    over_limit = b"p" * (65536 + 1)  # spec §7.5 step 5: declared length > max_payload_bytes
+    post(_resealed(fresh, over_limit, NOW), Sent(401, "invalid_credentials", "Codec", [(DECODE, None), *both]))
     stale = _build(client, OLD, now=NOW - 301)
     secrets += [stale.capsule.client_nonce.value, stale.session_key.value]
     post(capsule_to_http(stale.capsule), Sent(401, "invalid_credentials", "StaleTimestamp", [(DECODE, None), *both]))
