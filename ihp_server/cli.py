@@ -27,6 +27,7 @@ from ._keyring_file import KeyRingFile, emergency_rotation, planned_rotation
 from ._keysource import KeySource, KeySourceError, key_id, write_new_key_file
 from ._logging import configure_logging, log_event
 from ._settings import SETTINGS, ServerSettings, SettingsError, load_keyring_file, load_settings
+from ._tracing import configure_tracing
 
 __all__ = ["main", "server_env_hash"]
 
@@ -122,8 +123,15 @@ def _serve(argv: Sequence[str]) -> int:
         print(f"ihp-server: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    try:  # before create_app: the app takes its spans from the provider set here
+        exporter = configure_tracing()
+    except RuntimeError as exc:
+        print(f"ihp-server: {exc}", file=sys.stderr)
+        return 2
     env_hash = server_env_hash(settings)
     app = create_app(settings, env_hash)
+    if exporter is not None:
+        log_event("tracing", exporter=exporter)
     _install_reload(app, args.keyring or os.environ.get("IHP_KEYRING") or _toml_keyring(args))
     if args.pid_file:
         Path(args.pid_file).write_text(f"{os.getpid()}\n")
