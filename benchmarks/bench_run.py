@@ -2,9 +2,9 @@
 """Time and peak memory of a whole conformance run (issue 10): `ihp-conformance run` in a
 child process, its wall time and peak RSS (getrusage of the child).
 
-    python benchmarks/bench_run.py                       # the default run against the reference, 3 times
+    python benchmarks/bench_run.py                        # the default run, 3 times
     python benchmarks/bench_run.py --cases 87000 --repeat 1   # about a million cases
-    python benchmarks/bench_run.py --pythonpath /tmp/old # the same against another checkout
+    python benchmarks/bench_run.py --pythonpath /tmp/old  # another checkout's code
 
 The volume is `--cases` per operation: about 11.5 × that many generated cases plus the
 vectors. The median of `--repeat` runs is printed.
@@ -52,8 +52,9 @@ def main() -> None:
     args = parser.parse_args()
     runs = [_one(args.cases, args.seed, args.impl, args.pythonpath) for _ in range(args.repeat)]
     seconds = statistics.median(r[0] for r in runs)
+    each = ", ".join(f"{r[0]:.2f}" for r in runs)
     print(f"cases per operation {args.cases}: {runs[0][2]} cases; "
-          f"median {seconds:.2f} s over {len(runs)} run(s) ({', '.join(f'{r[0]:.2f}' for r in runs)}); "
+          f"median {seconds:.2f} s over {len(runs)} run(s) ({each}); "
           f"{runs[0][2] / seconds:,.0f} cases/s; peak RSS {max(r[1] for r in runs):.0f} MiB")
 
 
