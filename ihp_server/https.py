@@ -2,47 +2,81 @@
 app with the connection's exporter key in ``scope["extensions"]["ihp.tls_exporter"]``.
 
 uvicorn (Python `ssl`) cannot export keying material, hence this small server. It speaks
-HTTP/1.1 with keep-alive, bounds connections, handshake and idle time, and request size.
+HTTP/1.1 with keep-alive and bounds request size and every phase of a connection by a
+whole-phase deadline (`ConnectionLimits`): a peer sending a byte a second is closed when
+its phase's deadline passes, not kept alive by each byte. When every slot is taken, the
+connection that has waited longest without a complete request is shed (`ConnectionTable`).
+Each closure by a limit counts in ``ihp_server_connections_closed_total{reason}`` and is
+logged as ``"event":"connection_limit"`` (rate-limited).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import resource
 import signal
-from typing import Any
+import time
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import h11
 from OpenSSL import SSL
 from starlette.types import ASGIApp, Message
 
 from ._app import TLS_EXPORTER_EXTENSION, ExporterKey
+from ._connections import ConnectionLimits, ConnectionTable, LimitReport
 from ._logging import log_event
+from ._metrics import CONNECTIONS_CLOSED, CONNECTIONS_OPEN, PrometheusMetricsSink
 from ._tls import AsyncTlsStream, server_context
 
-__all__ = ["HttpsServer", "run_https"]
+__all__ = ["HttpsServer", "fit_descriptor_limit", "run_https"]
 
 _FRONT_END_BODY_CAP = 1024 * 1024  # the app answers 413 above 256 KiB; this bounds memory
+_FD_RESERVE = 64  # descriptors kept for the listener, log files, key files, /proc reads
+T = TypeVar("T")
 
 
 class _TooLarge(Exception):
     pass
 
 
+class _Deadline(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclasses.dataclass(eq=False, slots=True)
+class _Connection:
+    """One accepted socket: its task and the peer address logs may name."""
+
+    task: asyncio.Task[None]
+    client: tuple[str, int] | None
+
+    @property
+    def peer(self) -> str:
+        return self.client[0] if self.client else "-"
+
+
 class HttpsServer:
     def __init__(self, app: ASGIApp, *, host: str, port: int, cert: str, key: str,
-                 max_connections: int = 512, handshake_timeout: float = 10.0,
-                 idle_timeout: float = 30.0) -> None:
+                 limits: ConnectionLimits | None = None,
+                 metrics: PrometheusMetricsSink | None = None) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.limits = limits or ConnectionLimits()
         self._context = server_context(cert, key)
-        self._slots = asyncio.Semaphore(max_connections)
-        self._handshake_timeout = handshake_timeout
-        self._idle_timeout = idle_timeout
+        self._table: ConnectionTable[_Connection] = ConnectionTable(self.limits.max_connections)
+        self._report = LimitReport()
+        self._metrics = metrics
+        if metrics is not None:
+            metrics.set_gauge_function(CONNECTIONS_OPEN, lambda: float(len(self._table)))
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._connections: set[_Connection] = set()
 
     async def start(self) -> int:
         """Listen; return the bound port (useful with port 0)."""
@@ -60,50 +94,91 @@ class HttpsServer:
         """Stop listening and end every open connection (nothing outlives the server)."""
         if self._server is not None:
             self._server.close()
-        for task in list(self._connections):
+        tasks = [connection.task for connection in self._connections]
+        for task in tasks:
             task.cancel()
-        if self._connections:
-            await asyncio.gather(*self._connections, return_exceptions=True)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+
+    def _limit_bit(self, reason: str, peer: str) -> None:
+        if self._metrics is not None:
+            self._metrics.increment(CONNECTIONS_CLOSED, {"reason": reason})
+        count = self._report.bite(reason, time.monotonic())
+        if count:
+            log_event("connection_limit", logging.WARNING, reason=reason, count=count,
+                      peer=peer, open_connections=len(self._table),
+                      max_connections=self.limits.max_connections)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._connections.add(task)
+        peername = writer.get_extra_info("peername")
+        connection = _Connection(task, (str(peername[0]), int(peername[1]))
+                                 if peername else None)
+        admission = self._table.admit(connection)
+        if admission.shed is not None:  # its own `finally` closes its socket
+            admission.shed.task.cancel()
+            self._limit_bit("shed", admission.shed.peer)
+        if not admission.admitted:
+            self._limit_bit("refused", connection.peer)
+            writer.transport.abort()
+            return
+        self._connections.add(connection)
         try:
-            await self._connection(reader, writer)
+            await self._connection(connection, reader, writer)
         finally:
-            self._connections.discard(task)
-            writer.close()
+            self._table.remove(connection)
+            self._connections.discard(connection)
+            self._close_transport(writer)
 
-    async def _connection(self, reader: asyncio.StreamReader,
+    def _close_transport(self, writer: asyncio.StreamWriter) -> None:
+        """Close after the last bytes are written; a peer that never reads them loses the
+        socket `send_timeout` later instead of holding it forever."""
+        writer.close()
+        transport = writer.transport
+        if transport.get_write_buffer_size():
+            asyncio.get_running_loop().call_later(self.limits.send_timeout, transport.abort)
+
+    async def _within(self, awaitable: Awaitable[T], limit: str) -> T:
+        """`awaitable` as a whole within the deadline named `limit` (not per read)."""
+        try:
+            async with asyncio.timeout(getattr(self.limits, limit)):
+                return await awaitable
+        except TimeoutError:
+            raise _Deadline(limit) from None
+
+    async def _connection(self, connection: _Connection, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
-        async with self._slots:
-            stream = AsyncTlsStream(self._context, reader, writer)
-            try:
-                await asyncio.wait_for(stream.handshake(), self._handshake_timeout)
-                exporter = ExporterKey(stream.exporter_key())
-            except (TimeoutError, ConnectionError, SSL.Error, OSError):
-                writer.close()
-                return
-            peer = writer.get_extra_info("peername")
-            try:
-                await self._serve_http(stream, exporter, peer)
-            except (TimeoutError, ConnectionError, SSL.Error, OSError, h11.ProtocolError):
-                pass
-            finally:
-                await stream.close()
+        stream = AsyncTlsStream(self._context, reader, writer)
+        try:
+            await self._within(stream.handshake(), "handshake_timeout")
+            exporter = ExporterKey(stream.exporter_key())
+        except _Deadline as deadline:
+            self._limit_bit(deadline.reason, connection.peer)
+            return
+        except (ConnectionError, SSL.Error, OSError):
+            return
+        try:
+            await self._serve_http(connection, stream, exporter)
+        except _Deadline as deadline:
+            self._limit_bit(deadline.reason, connection.peer)
+        except (ConnectionError, SSL.Error, OSError, h11.ProtocolError):
+            pass
+        finally:
+            await stream.close()
 
-    async def _serve_http(self, stream: AsyncTlsStream, exporter: ExporterKey,
-                          peer: Any) -> None:
+    async def _serve_http(self, connection: _Connection, stream: AsyncTlsStream,
+                          exporter: ExporterKey) -> None:
         conn = h11.Connection(h11.SERVER)
+        keep_alive = False
         while True:
             try:
-                event = await self._next_event(conn, stream)
+                event = await self._read_head(conn, stream, keep_alive)
                 if not isinstance(event, h11.Request):
                     return
-                body = await self._read_body(conn, stream)
+                body = await self._within(self._read_body(conn, stream), "body_timeout")
             except h11.RemoteProtocolError:
                 await self._simple(conn, stream, 400, b'{"status":"error","reason":"bad_http"}')
                 return
@@ -111,21 +186,33 @@ class HttpsServer:
                 await self._simple(conn, stream, 413,
                                    b'{"status":"error","reason":"body_too_large"}')
                 return
-            status, headers, payload = await self._call_app(event, body, exporter, peer)
+            self._table.busy(connection)
+            status, headers, payload = await self._call_app(event, body, exporter,
+                                                            connection.client)
             if event.method == b"HEAD":  # h11 refuses a body on a HEAD response
                 payload = b""
-            await self._respond(conn, stream, status, headers, payload)
+            await self._within(self._respond(conn, stream, status, headers, payload),
+                               "send_timeout")
             if h11.MUST_CLOSE in (conn.our_state, conn.their_state):
                 return
             conn.start_next_cycle()
+            self._table.waiting(connection)
+            keep_alive = True
+
+    async def _read_head(self, conn: h11.Connection, stream: AsyncTlsStream,
+                         keep_alive: bool) -> Any:
+        """The next request head. Between keep-alive requests the idle deadline runs until
+        the first byte; from then (or from the handshake) the head deadline."""
+        if keep_alive and not conn.trailing_data[0]:
+            conn.receive_data(await self._within(stream.recv(), "idle_timeout"))
+        return await self._within(self._next_event(conn, stream), "head_timeout")
 
     async def _next_event(self, conn: h11.Connection, stream: AsyncTlsStream) -> Any:
         while True:
             event = conn.next_event()
             if event is not h11.NEED_DATA:
                 return event
-            data = await asyncio.wait_for(stream.recv(), self._idle_timeout)
-            conn.receive_data(data)
+            conn.receive_data(await stream.recv())
 
     async def _read_body(self, conn: h11.Connection, stream: AsyncTlsStream) -> bytes:
         chunks: list[bytes] = []
@@ -143,7 +230,8 @@ class HttpsServer:
                 raise h11.RemoteProtocolError("unexpected event")
 
     async def _call_app(self, request: h11.Request, body: bytes, exporter: ExporterKey,
-                        peer: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+                        client: tuple[str, int] | None,
+                        ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         target = bytes(request.target)
         path, _, query = target.partition(b"?")
         scope: dict[str, Any] = {
@@ -152,7 +240,7 @@ class HttpsServer:
             "method": request.method.decode("ascii"), "scheme": "https",
             "path": path.decode("utf-8", "replace"), "raw_path": path, "query_string": query,
             "root_path": "", "headers": [(k.lower(), v) for k, v in request.headers],
-            "client": (peer[0], peer[1]) if peer else None,
+            "client": client,
             "server": (self.host, self.port),
             "extensions": {"tls": {}, TLS_EXPORTER_EXTENSION: {"key": exporter}},
         }
@@ -199,11 +287,34 @@ class HttpsServer:
             await self._respond(conn, stream, status, headers, body)
 
 
-def run_https(app: ASGIApp, *, host: str, port: int, cert: str, key: str) -> None:
+def fit_descriptor_limit(limits: ConnectionLimits) -> ConnectionLimits:
+    """Raise the soft open-files limit so every slot has a descriptor (an `accept` failing
+    with EMFILE would stall every client, attacker or not); when the hard limit is too low,
+    fewer slots, logged, rather than that."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = limits.max_connections + _FD_RESERVE
+    if soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+    if soft >= wanted:
+        return limits
+    fitted = dataclasses.replace(limits, max_connections=max(1, soft - _FD_RESERVE))
+    log_event("connection_slots_lowered", logging.WARNING, configured=limits.max_connections,
+              max_connections=fitted.max_connections, open_files_limit=soft)
+    return fitted
+
+
+def run_https(app: ASGIApp, *, host: str, port: int, cert: str, key: str,
+              limits: ConnectionLimits | None = None,
+              metrics: PrometheusMetricsSink | None = None) -> None:
     """Serve until SIGINT/SIGTERM."""
 
     async def main() -> None:
-        server = HttpsServer(app, host=host, port=port, cert=cert, key=key)
+        server = HttpsServer(app, host=host, port=port, cert=cert, key=key,
+                             limits=fit_descriptor_limit(limits or ConnectionLimits()),
+                             metrics=metrics)
         bound = await server.start()
         log_event("listening", scheme="https", host=host, port=bound)
         stop = asyncio.Event()
