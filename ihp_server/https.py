@@ -16,18 +16,18 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import resource
 import signal
 import time
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any
 
 import h11
 from OpenSSL import SSL
 from starlette.types import ASGIApp, Message
 
 from ._app import TLS_EXPORTER_EXTENSION, ExporterKey
-from ._connections import ConnectionLimits, ConnectionTable, LimitReport
+from ._connections import TIMEOUTS, ConnectionLimits, ConnectionTable, LimitReport
 from ._logging import log_event
 from ._metrics import CONNECTIONS_CLOSED, CONNECTIONS_OPEN, PrometheusMetricsSink
 from ._tls import AsyncTlsStream, server_context
@@ -36,25 +36,23 @@ __all__ = ["HttpsServer", "fit_descriptor_limit", "run_https"]
 
 _FRONT_END_BODY_CAP = 1024 * 1024  # the app answers 413 above 256 KiB; this bounds memory
 _FD_RESERVE = 64  # descriptors kept for the listener, log files, key files, /proc reads
-T = TypeVar("T")
+_SWEEP_SECONDS = 0.25  # deadlines are enforced this late at most
 
 
 class _TooLarge(Exception):
     pass
 
 
-class _Deadline(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 @dataclasses.dataclass(eq=False, slots=True)
 class _Connection:
-    """One accepted socket: its task and the peer address logs may name."""
+    """One accepted socket: its task, the peer address logs may name, and the deadline of
+    the phase it is in (`phase` names the limit; infinite while the app answers)."""
 
     task: asyncio.Task[None]
     client: tuple[str, int] | None
+    transport: asyncio.WriteTransport
+    phase: str = "handshake_timeout"
+    deadline: float = math.inf
 
     @property
     def peer(self) -> str:
@@ -69,6 +67,7 @@ class HttpsServer:
         self.host = host
         self.port = port
         self.limits = limits or ConnectionLimits()
+        self._seconds = {name: float(getattr(self.limits, name)) for name in TIMEOUTS}
         self._context = server_context(cert, key)
         self._table: ConnectionTable[_Connection] = ConnectionTable(self.limits.max_connections)
         self._report = LimitReport()
@@ -76,6 +75,7 @@ class HttpsServer:
         if metrics is not None:
             metrics.set_gauge_function(CONNECTIONS_OPEN, lambda: float(len(self._table)))
         self._server: asyncio.Server | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._connections: set[_Connection] = set()
 
     async def start(self) -> int:
@@ -83,6 +83,7 @@ class HttpsServer:
         self._server = await asyncio.start_server(self._handle, self.host, self.port,
                                                   backlog=1024)
         self.port = int(self._server.sockets[0].getsockname()[1])
+        self._sweeper = asyncio.create_task(self._enforce_deadlines())
         return self.port
 
     async def serve_forever(self) -> None:
@@ -95,12 +96,30 @@ class HttpsServer:
         if self._server is not None:
             self._server.close()
         tasks = [connection.task for connection in self._connections]
+        if self._sweeper is not None:
+            tasks.append(self._sweeper)
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+
+    async def _enforce_deadlines(self) -> None:
+        """One sweep every `_SWEEP_SECONDS` closes each connection whose phase deadline
+        has passed: no timer per phase per request, and the connection's own reads just
+        see the end of the stream."""
+        while True:
+            await asyncio.sleep(_SWEEP_SECONDS)
+            now = time.monotonic()
+            for connection in [c for c in self._connections if c.deadline <= now]:
+                connection.deadline = math.inf
+                self._limit_bit(connection.phase, connection.peer)
+                connection.transport.abort()
+
+    def _arm(self, connection: _Connection, phase: str) -> None:
+        connection.phase = phase
+        connection.deadline = time.monotonic() + self._seconds[phase]
 
     def _limit_bit(self, reason: str, peer: str) -> None:
         if self._metrics is not None:
@@ -116,18 +135,24 @@ class HttpsServer:
         assert task is not None
         peername = writer.get_extra_info("peername")
         connection = _Connection(task, (str(peername[0]), int(peername[1]))
-                                 if peername else None)
+                                 if peername else None, writer.transport)
         admission = self._table.admit(connection)
-        if admission.shed is not None:  # its own `finally` closes its socket
-            admission.shed.task.cancel()
+        if admission.shed is not None:  # its reads end (EOF), so does its task
+            admission.shed.deadline = math.inf
+            admission.shed.transport.abort()
             self._limit_bit("shed", admission.shed.peer)
         if not admission.admitted:
             self._limit_bit("refused", connection.peer)
             writer.transport.abort()
             return
+        self._arm(connection, "handshake_timeout")
         self._connections.add(connection)
         try:
             await self._connection(connection, reader, writer)
+        except asyncio.CancelledError:
+            # close() cancels: end quietly (on 3.11 a cancelled handler task makes
+            # asyncio log a traceback for every open connection)
+            pass
         finally:
             self._table.remove(connection)
             self._connections.discard(connection)
@@ -141,71 +166,64 @@ class HttpsServer:
         if transport.get_write_buffer_size():
             asyncio.get_running_loop().call_later(self.limits.send_timeout, transport.abort)
 
-    async def _within(self, awaitable: Awaitable[T], limit: str) -> T:
-        """`awaitable` as a whole within the deadline named `limit` (not per read)."""
-        try:
-            async with asyncio.timeout(getattr(self.limits, limit)):
-                return await awaitable
-        except TimeoutError:
-            raise _Deadline(limit) from None
-
     async def _connection(self, connection: _Connection, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
         stream = AsyncTlsStream(self._context, reader, writer)
         try:
-            await self._within(stream.handshake(), "handshake_timeout")
+            await stream.handshake()
             exporter = ExporterKey(stream.exporter_key())
-        except _Deadline as deadline:
-            self._limit_bit(deadline.reason, connection.peer)
-            return
         except (ConnectionError, SSL.Error, OSError):
             return
         try:
+            self._arm(connection, "head_timeout")
             await self._serve_http(connection, stream, exporter)
-        except _Deadline as deadline:
-            self._limit_bit(deadline.reason, connection.peer)
         except (ConnectionError, SSL.Error, OSError, h11.ProtocolError):
             pass
         finally:
+            self._arm(connection, "send_timeout")  # close_notify to a peer that never reads
             await stream.close()
 
     async def _serve_http(self, connection: _Connection, stream: AsyncTlsStream,
                           exporter: ExporterKey) -> None:
         conn = h11.Connection(h11.SERVER)
-        keep_alive = False
         while True:
             try:
-                event = await self._read_head(conn, stream, keep_alive)
+                event = await self._next_event(conn, stream)
                 if not isinstance(event, h11.Request):
                     return
-                body = await self._within(self._read_body(conn, stream), "body_timeout")
+                self._arm(connection, "body_timeout")
+                body = await self._read_body(conn, stream)
             except h11.RemoteProtocolError:
+                self._arm(connection, "send_timeout")
                 await self._simple(conn, stream, 400, b'{"status":"error","reason":"bad_http"}')
                 return
             except _TooLarge:
+                self._arm(connection, "send_timeout")
                 await self._simple(conn, stream, 413,
                                    b'{"status":"error","reason":"body_too_large"}')
                 return
             self._table.busy(connection)
+            connection.deadline = math.inf  # the app's time is not the peer's doing
             status, headers, payload = await self._call_app(event, body, exporter,
                                                             connection.client)
             if event.method == b"HEAD":  # h11 refuses a body on a HEAD response
                 payload = b""
-            await self._within(self._respond(conn, stream, status, headers, payload),
-                               "send_timeout")
+            self._arm(connection, "send_timeout")
+            await self._respond(conn, stream, status, headers, payload)
             if h11.MUST_CLOSE in (conn.our_state, conn.their_state):
                 return
             conn.start_next_cycle()
             self._table.waiting(connection)
-            keep_alive = True
+            await self._next_request(connection, conn, stream)
 
-    async def _read_head(self, conn: h11.Connection, stream: AsyncTlsStream,
-                         keep_alive: bool) -> Any:
-        """The next request head. Between keep-alive requests the idle deadline runs until
-        the first byte; from then (or from the handshake) the head deadline."""
-        if keep_alive and not conn.trailing_data[0]:
-            conn.receive_data(await self._within(stream.recv(), "idle_timeout"))
-        return await self._within(self._next_event(conn, stream), "head_timeout")
+    async def _next_request(self, connection: _Connection, conn: h11.Connection,
+                            stream: AsyncTlsStream) -> None:
+        """Keep-alive: the idle deadline runs until the next request's first byte, the
+        head deadline from there."""
+        if not conn.trailing_data[0]:
+            self._arm(connection, "idle_timeout")
+            conn.receive_data(await stream.recv())
+        self._arm(connection, "head_timeout")
 
     async def _next_event(self, conn: h11.Connection, stream: AsyncTlsStream) -> Any:
         while True:

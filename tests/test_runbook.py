@@ -162,6 +162,15 @@ def test_every_procedure_in_the_runbook_is_exercised_here() -> None:
     assert set(runbook_blocks()) == exercised
 
 
+def test_the_configuration_reference_names_every_setting() -> None:
+    from ihp_server import SETTINGS
+
+    text = RUNBOOK.read_text()
+    missing = [name for setting in SETTINGS for name in (setting.flag, setting.env, setting.toml)
+               if f"`{name}`" not in text]
+    assert missing == []
+
+
 def test_install_start_and_smoke_test_pass_conformance_over_https(
         deployment: Deployment) -> None:
     out = deployment.run("smoke-test")

@@ -117,7 +117,7 @@ def metrics() -> PrometheusMetricsSink:
 @pytest.fixture
 def fast_limits() -> ConnectionLimits:
     return ConnectionLimits(max_connections=8, handshake_timeout=1.0, head_timeout=1.0,
-                            body_timeout=1.0, idle_timeout=1.0)
+                            body_timeout=1.0, idle_timeout=1.0, send_timeout=1.0)
 
 
 def test_a_slow_header_sender_is_closed_at_the_head_deadline_not_kept_by_each_byte(
@@ -154,10 +154,28 @@ def test_a_slow_body_and_a_slow_handshake_meet_their_whole_phase_deadlines(
     assert closed(metrics, "handshake_timeout") == 1
 
 
+def test_a_peer_that_never_reads_its_response_is_dropped_at_the_send_deadline(
+        cert: ThrowawayCertificate, metrics: PrometheusMetricsSink,
+        fast_limits: ConnectionLimits) -> None:
+    async def huge(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": bytes(32 * 1024 * 1024)})
+
+    with https_server(huge, cert, limits=fast_limits, metrics=metrics) as url, \
+            tls_client(cert, port_of(url)) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # and never reads
+        deadline = time.monotonic() + 10
+        while closed(metrics, "send_timeout") == 0:
+            assert time.monotonic() < deadline, "the writer is still blocked"
+            time.sleep(0.1)
+    assert closed(metrics, "send_timeout") == 1
+
+
 def test_when_full_the_oldest_idle_connection_is_shed_and_a_login_gets_through(
-        cert: ThrowawayCertificate, metrics: PrometheusMetricsSink) -> None:
+        cert: ThrowawayCertificate, metrics: PrometheusMetricsSink,
+        caplog: pytest.LogCaptureFixture) -> None:
     limits = ConnectionLimits(max_connections=4, handshake_timeout=30.0, head_timeout=30.0)
-    with https_server(hello, cert, limits=limits, metrics=metrics) as url:
+    with https_server(hello, cert, limits=limits, metrics=metrics) as url:  # closed with 3 open
         idle = []
         for _ in range(4):
             idle.append(socket.create_connection(("127.0.0.1", port_of(url)), timeout=5))
@@ -175,6 +193,7 @@ def test_when_full_the_oldest_idle_connection_is_shed_and_a_login_gets_through(
             sock.close()
     assert closed(metrics, "shed") == 1
     assert closed(metrics, "refused") == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []  # no traceback
 
 
 def test_busy_connections_are_never_shed_a_newcomer_is_refused_instead(
