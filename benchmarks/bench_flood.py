@@ -10,8 +10,9 @@ Starts `ihp-server` over HTTPS as a subprocess, then from 127.0.0.1, all at once
 - `--clients` threads of legitimate IHP logins (real auth: a new TLS connection, a capsule
   bound to its exporter key, `POST /ihp/auth`), each timed from connect to response.
 
-It fails (exit 1) when any login fails, when the logins' p99 is 1 s or more, or when a slow
-connection lives longer than `--max-slow-lifetime` seconds. Every loop is bounded by the
+It fails (exit 1) when any login fails (10 s client timeout), when the logins' p99 is
+`--max-p99-ms` (1,000) or more, or when a slow connection lives longer than
+`--max-slow-lifetime` seconds. Every loop is bounded by the
 clock and the counts above; only loopback addresses are used. Usage:
 
     .venv/bin/python benchmarks/bench_flood.py [--idle 1000] [--slow 200] [--seconds 45]
@@ -307,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--handshake-timeout", type=float)
     parser.add_argument("--max-connections", type=int)
     parser.add_argument("--max-slow-lifetime", type=float, default=30.0)
+    parser.add_argument("--max-p99-ms", type=float, default=1000.0,
+                        help="fail when the logins' p99 reaches this")
     parser.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as workdir:
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     lived = max(attack["slow_lifetime_max_s"] or 0.0, attack["slow_oldest_open_at_end_s"] or 0.0)
     problems = [text for bad, text in (
         (logins_["failed"] > 0, f"{logins_['failed']} logins failed"),
-        (logins_["p99_ms"] >= 1000, f"login p99 {logins_['p99_ms']} ms"),
+        (logins_["p99_ms"] >= args.max_p99_ms, f"login p99 {logins_['p99_ms']} ms"),
         (lived > args.max_slow_lifetime, f"a slow connection lived {lived} s"),
         (attack["slow_closed_by_server"] == 0 and args.seconds > args.max_slow_lifetime,
          "no slow connection was ever closed"),

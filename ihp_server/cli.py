@@ -24,7 +24,7 @@ from typing import Any
 
 from ihp_ref import ServerEnvHash, compute_server_env_hash
 
-from ._app import app_metrics, create_app
+from ._app import create_app
 from ._certs import make_throwaway_certificate
 from ._envpin import EXIT_ENV_HASH_MISMATCH, EnvHashCheck
 from ._keyring_file import KeyRingFile, emergency_rotation, planned_rotation
@@ -73,9 +73,8 @@ def _key_summary(settings: ServerSettings) -> dict[str, Any]:
     }
 
 
-def env_hash_check(settings: ServerSettings) -> EnvHashCheck:
-    return EnvHashCheck(server_env_hash(settings), settings.expect_env_hash,
-                        settings.env_hash_mismatch)
+def env_hash_check(settings: ServerSettings, env_hash: ServerEnvHash) -> EnvHashCheck:
+    return EnvHashCheck(env_hash, settings.expect_env_hash, settings.env_hash_mismatch)
 
 
 def _limits(settings: ServerSettings) -> dict[str, Any]:
@@ -85,8 +84,9 @@ def _limits(settings: ServerSettings) -> dict[str, Any]:
     return limits
 
 
-def _effective(settings: ServerSettings, check: EnvHashCheck) -> dict[str, Any]:
+def _effective(settings: ServerSettings, env_hash: ServerEnvHash) -> dict[str, Any]:
     config = settings.config
+    check = env_hash_check(settings, env_hash)
     return {
         "host": settings.host, "port": settings.port,
         "server_profile_id": str(settings.server_profile_id),
@@ -140,25 +140,26 @@ def _serve(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         print(f"ihp-server: {exc}", file=sys.stderr)
         return 2
-    check = env_hash_check(settings)
     if args.print_config:
-        print(json.dumps(_effective(settings, check), indent=2))
+        print(json.dumps(_effective(settings, server_env_hash(settings)), indent=2))
         return 0
     configure_logging(settings.log_level)
-    if _refused(settings, check):
+    env_hash = server_env_hash(settings)
+    if _refused(settings, env_hash):
         return EXIT_ENV_HASH_MISMATCH
-    app = create_app(settings, check.detected)
+    app = create_app(settings, env_hash)
     _install_reload(app, args.keyring or os.environ.get("IHP_KEYRING") or _toml_keyring(args))
     if args.pid_file:
         Path(args.pid_file).write_text(f"{os.getpid()}\n")
-    log_event("starting", **{k: v for k, v in _effective(settings, check).items()
+    log_event("starting", **{k: v for k, v in _effective(settings, env_hash).items()
                              if k != "key_sources"})
     return _run_test_mode(app, settings) if settings.test_mode else _run_https(app, settings)
 
 
-def _refused(settings: ServerSettings, check: EnvHashCheck) -> bool:
+def _refused(settings: ServerSettings, env_hash: ServerEnvHash) -> bool:
     """A pinned ServerEnvHash that the host no longer has: log it; refuse unless told to
     warn only (docs/RUNBOOK.md#profile-id-lifecycle)."""
+    check = env_hash_check(settings, env_hash)
     if check.matches is not False:
         return False
     message = check.message(settings.server_profile_id)
@@ -195,7 +196,7 @@ def _run_https(app: Any, settings: ServerSettings) -> int:
     try:
         server_context(settings.tls_cert, settings.tls_key)  # fail now, with a clear message
         run_https(app, host=settings.host, port=settings.port, cert=settings.tls_cert,
-                  key=settings.tls_key, limits=settings.limits, metrics=app_metrics(app))
+                  key=settings.tls_key, limits=settings.limits, metrics=app.state.ihp.metrics)
     except (SSL.Error, OSError) as exc:
         log_event("cannot_serve", logging.ERROR, error=exc.__class__.__name__)
         print(f"ihp-server: cannot serve HTTPS: {exc.__class__.__name__}: {exc}",
@@ -210,8 +211,9 @@ def _check_config(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         print(f"ihp-server check-config: {exc}", file=sys.stderr)
         return 2
-    check = env_hash_check(settings)
-    print(json.dumps(_effective(settings, check), indent=2))
+    env_hash = server_env_hash(settings)
+    print(json.dumps(_effective(settings, env_hash), indent=2))
+    check = env_hash_check(settings, env_hash)
     if check.refuses:  # the server would refuse to start: say so, as it would
         print(f"ihp-server check-config: {check.message(settings.server_profile_id)}",
               file=sys.stderr)
