@@ -108,6 +108,24 @@ def test_deadlines_must_be_positive_and_finite(field: str, value: float) -> None
         ConnectionLimits(**{field: value})
 
 
+def test_the_open_files_limit_is_raised_to_fit_the_slots_or_the_slots_lowered(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import resource
+
+    from ihp_server.https import fit_descriptor_limit
+
+    limits: dict[str, tuple[int, int]] = {"now": (1024, 100_000)}
+    monkeypatch.setattr(resource, "getrlimit", lambda _: limits["now"])
+    monkeypatch.setattr(resource, "setrlimit", lambda _, value: limits.update(now=value))
+    wanted = ConnectionLimits(max_connections=4096)
+    assert fit_descriptor_limit(wanted) == wanted and limits["now"] == (4160, 100_000)
+    limits["now"] = (1024, 2048)  # a hard limit below the slots: fewer slots, said so
+    assert fit_descriptor_limit(wanted).max_connections == 2048 - 64
+    lowered = [getattr(r, "fields", {}) for r in caplog.records
+               if getattr(r, "event", None) == "connection_slots_lowered"]
+    assert lowered == [{"configured": 4096, "max_connections": 1984, "open_files_limit": 2048}]
+
+
 # --- the front-end ----------------------------------------------------------------------
 
 @pytest.fixture
