@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ihp_ref.shim import ShimSession
-from ihp_vectors import VectorCase, cli, load_cases
+from ihp_vectors import Case, cli, load_cases
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:
@@ -46,22 +46,19 @@ def _generate_into_scratch() -> None:
         shutil.rmtree(root)
 
 
-def _replay(cases: list[VectorCase]) -> int:
+def _replay(cases: list[Case]) -> int:
     """Every case through the reference; returns the number of requests; fails on a mismatch."""
     session = ShimSession()
     requests = 0
     for case in cases:
-        if case.steps is None:
-            steps = [(case.args, case.expected, case.error)]
-        else:
-            guard = f"bench:{case.tc_id}:{id(session)}"
-            steps = [({**s.args, "replay_guard": guard}, s.expected, s.error) for s in case.steps]
+        guard = {"replay_guard": f"bench:{case.case_id}:{id(session)}"} if case.sequence else {}
+        steps = [({**s.args, **guard}, s.expected, s.error) for s in case.steps]
         for args, expected, error in steps:
             requests += 1
             response = session.handle({"id": requests, "op": case.operation, "args": args})
             outcome = response["result"] if response["ok"] else response.get("error")
             if outcome != (expected if error is None else error):
-                raise SystemExit(f"{case.tc_id}: the reference disagrees with the vector")
+                raise SystemExit(f"{case.case_id}: the reference disagrees with the vector")
     return requests
 
 

@@ -28,7 +28,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from os.path import commonpath
+from os.path import commonprefix
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ def narrowest_globs(ids: Sequence[str], all_ids: Collection[str]) -> list[str]:
 
     if len(wanted) == 1:
         return [_escape(next(iter(wanted)))]
-    shared = _escape(commonpath(sorted(wanted))) + "*"
+    shared = _escape(commonprefix(sorted(wanted))) + "*"  # noqa: RUF071 (ids, not paths)
     if safe(shared):
         return [shared]
     globs: list[str] = []

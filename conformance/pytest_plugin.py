@@ -107,6 +107,7 @@ class ConformanceItem(pytest.Item):
             self.user_properties.append(("flag", flag))
 
     def runtest(self) -> None:
+        from conformance.execute import shown_args
         from conformance.judge import judge_case
         from conformance.shimclient import ShimError, ShimTimeout
 
@@ -132,7 +133,7 @@ class ConformanceItem(pytest.Item):
         if final == Verdict.XFAIL:
             pytest.xfail(note)
         if final != Verdict.PASS:
-            shown = requests[0] if len(requests) == 1 else {"steps": requests}
+            shown = shown_args(requests)
             raise ConformanceFailure(CaseResult(
                 self.case.case_id, self.case.operation, self.case.profile, final,
                 self.case.flags, self.case.comment, shown, self.case.report_expected(),
@@ -164,6 +165,7 @@ class ConformanceCollector(pytest.Collector):
 
 
 def _cases(config: pytest.Config) -> list[Case]:
+    from conformance.cases import with_divergences
     from conformance.generate import DEFAULT_CASES_PER_OPERATION, generate_cases
     from conformance.runner import load_vector_cases
 
@@ -173,7 +175,7 @@ def _cases(config: pytest.Config) -> list[Case]:
         config.getoption("ihp_seed"),
         DEFAULT_CASES_PER_OPERATION if per_op is None else per_op,
     )
-    return [*vectors, *generated]
+    return [with_divergences(c) for c in (*vectors, *generated)]
 
 
 @pytest.hookimpl(tryfirst=True)

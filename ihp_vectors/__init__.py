@@ -6,17 +6,17 @@ as do the normative documents (`spec_path`); `rule_anchor` links a rule id to it
 """
 
 from ._loader import VectorFileError, load_cases, load_file, load_notes
-from ._model import Note, Result, VectorCase, VectorStep
+from ._model import Case, Note, Result, Step
 from ._paths import SPEC_DOCUMENTS, schemas_dir, spec_path, vectors_dir
 from ._rules import rule_anchor
 
 __all__ = [
     "SPEC_DOCUMENTS",
+    "Case",
     "Note",
     "Result",
-    "VectorCase",
+    "Step",
     "VectorFileError",
-    "VectorStep",
     "load_cases",
     "load_file",
     "load_notes",

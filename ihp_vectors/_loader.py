@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from ._model import Note, VectorCase, VectorStep
+from ._model import Case, Note, Step
 from ._paths import vectors_dir
 
 __all__ = ["VectorFileError", "iter_vector_files", "load_cases", "load_file", "load_notes"]
@@ -39,15 +39,11 @@ def load_file(entry: Traversable) -> dict[str, Any]:
     return document
 
 
-def _step(raw: Mapping[str, Any], shared_args: Mapping[str, Any]) -> VectorStep:
-    return VectorStep(
-        args={**shared_args, **raw.get("args", {})},
-        expected=raw.get("expected"),
-        error=raw.get("error"),
-    )
+def _step(raw: Mapping[str, Any], shared_args: Mapping[str, Any]) -> Step:
+    return Step({**shared_args, **raw.get("args", {})}, raw.get("expected"), raw.get("error"))
 
 
-def _cases_of(name: str, document: Mapping[str, Any]) -> Iterator[VectorCase]:
+def _cases_of(name: str, document: Mapping[str, Any]) -> Iterator[Case]:
     operation = document.get("operation", "")
     profile = document.get("profile", "")
     for group in document["testGroups"]:
@@ -56,30 +52,26 @@ def _cases_of(name: str, document: Mapping[str, Any]) -> Iterator[VectorCase]:
         source_text = f"{source.get('name', '')} {source.get('version', '')}".strip()
         for raw in group.get("tests", []):
             try:
-                steps = raw.get("steps")
                 case_args = {**group_args, **raw.get("args", {})}
-                yield VectorCase(
-                    tc_id=raw["tcId"],
-                    file=name,
+                steps = raw.get("steps") or [raw]
+                yield Case(
+                    case_id=raw["tcId"],
                     operation=operation,
                     profile=profile,
-                    comment=raw.get("comment", ""),
+                    steps=tuple(_step(s, case_args) for s in steps),
                     flags=tuple(raw.get("flags", ())),
-                    result=raw["result"],
-                    args=case_args,
-                    expected=raw.get("expected"),
-                    error=raw.get("error"),
-                    steps=None if steps is None else tuple(_step(s, case_args) for s in steps),
+                    comment=raw.get("comment", ""),
                     rules=tuple(raw.get("rules", ())),
+                    file=name,
                     source=source_text,
                 )
-            except (KeyError, TypeError, AttributeError) as exc:
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:
                 raise VectorFileError(f"{name}: malformed test case ({exc!r})") from None
 
 
-def load_cases(root: Traversable | None = None) -> list[VectorCase]:
+def load_cases(root: Traversable | None = None) -> list[Case]:
     """Every case of every vector file, in file order (files sorted by name)."""
-    cases: list[VectorCase] = []
+    cases: list[Case] = []
     for name, entry in iter_vector_files(root):
         cases.extend(_cases_of(name, load_file(entry)))
     return cases

@@ -18,22 +18,20 @@ from Crypto.Cipher import AES
 from Crypto.Hash import SHA256
 from Crypto.Protocol.KDF import HKDF
 
-from ihp_vectors import VectorCase, load_cases
+from ihp_vectors import Case, load_cases
 from ihp_vectors._paths import REPO_ROOT
 from ihp_vectors.independent import IndependentSession
 
 
 @pytest.fixture(scope="module")
-def cases() -> list[VectorCase]:
+def cases() -> list[Case]:
     return load_cases()
 
 
-def outcomes(case: VectorCase, session: IndependentSession) -> list[tuple[Any, Any]]:
+def outcomes(case: Case, session: IndependentSession) -> list[tuple[Any, Any]]:
     """(recorded outcome, independent outcome) for the case or each of its steps."""
-    if case.steps is None:
-        steps = [(case.args, case.expected, case.error)]
-    else:
-        steps = [({**s.args, "replay_guard": case.tc_id}, s.expected, s.error) for s in case.steps]
+    guard = {"replay_guard": case.case_id} if case.sequence else {}
+    steps = [({**s.args, **guard}, s.expected, s.error) for s in case.steps]
     pairs = []
     for args, expected, error in steps:
         response = session.handle({"id": 0, "op": case.operation, "args": args})
@@ -42,12 +40,12 @@ def outcomes(case: VectorCase, session: IndependentSession) -> list[tuple[Any, A
     return pairs
 
 
-def test_every_valid_case_re_derives(cases: list[VectorCase]) -> None:
+def test_every_valid_case_re_derives(cases: list[Case]) -> None:
     session = IndependentSession()
-    valid = [c for c in cases if c.result == "valid" or c.steps is not None]
+    valid = [c for c in cases if c.result == "valid" or c.sequence]
     assert len(valid) > 200
     mismatches = [
-        case.tc_id
+        case.case_id
         for case in valid
         for recorded, got in outcomes(case, session)
         if not isinstance(recorded, str) and recorded != got
@@ -55,10 +53,10 @@ def test_every_valid_case_re_derives(cases: list[VectorCase]) -> None:
     assert mismatches == []
 
 
-def test_every_invalid_case_gets_the_same_error(cases: list[VectorCase]) -> None:
+def test_every_invalid_case_gets_the_same_error(cases: list[Case]) -> None:
     session = IndependentSession()
     mismatches = [
-        f"{case.tc_id}: {recorded} vs {got}"
+        f"{case.case_id}: {recorded} vs {got}"
         for case in cases
         for recorded, got in outcomes(case, session)
         if isinstance(recorded, str) and recorded != got
@@ -66,8 +64,8 @@ def test_every_invalid_case_gets_the_same_error(cases: list[VectorCase]) -> None
     assert mismatches == []
 
 
-def test_the_comparison_can_fail(cases: list[VectorCase]) -> None:
-    case = next(c for c in cases if c.tc_id == "encrypt/base")
+def test_the_comparison_can_fail(cases: list[Case]) -> None:
+    case = next(c for c in cases if c.case_id == "encrypt/base")
     assert case.expected is not None
     payload = case.expected["capsule"]["payload"]
     flipped = payload[:-1] + ("0" if payload[-1] != "0" else "1")
@@ -153,8 +151,8 @@ def test_binary_fixture_decrypts_with_the_stated_keys() -> None:
     )
 
 
-def test_token_encoding_from_the_spec_text(cases: list[VectorCase]) -> None:
-    case = next(c for c in cases if c.tc_id == "token/timestamp/-1")
+def test_token_encoding_from_the_spec_text(cases: list[Case]) -> None:
+    case = next(c for c in cases if c.case_id == "token/timestamp/-1")
     key, nonce = bytes.fromhex(case.args["session_key"]), bytes.fromhex(case.args["client_nonce"])
     okm = _hkdf(b"\x00" * 32, key, b"IHP_SESSION_TOKEN:v1" + nonce + struct.pack("<q", -1))
     assert case.expected == {"token": base64.urlsafe_b64encode(okm).decode().rstrip("=")}

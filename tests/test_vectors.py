@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ihp_vectors
-from ihp_vectors import VectorCase, load_cases, load_notes
+from ihp_vectors import Case, load_cases, load_notes
 from ihp_vectors._generate import dump_json
 from ihp_vectors._loader import VectorFileError, iter_vector_files, load_file
 from ihp_vectors._notes import DIVERGENCE_FLAGS
@@ -43,7 +43,7 @@ SPEC_CODES = {
 
 
 @pytest.fixture(scope="module")
-def cases() -> list[VectorCase]:
+def cases() -> list[Case]:
     return load_cases()
 
 
@@ -52,30 +52,26 @@ def documents() -> dict[str, dict]:
     return {name.removesuffix(".json"): load_file(entry) for name, entry in iter_vector_files()}
 
 
-def by_id(cases: list[VectorCase]) -> dict[str, VectorCase]:
-    return {case.tc_id: case for case in cases}
+def by_id(cases: list[Case]) -> dict[str, Case]:
+    return {case.case_id: case for case in cases}
 
 
-def test_at_least_400_cases(cases: list[VectorCase]) -> None:
+def test_at_least_400_cases(cases: list[Case]) -> None:
     assert len(cases) >= 400
 
 
-def test_case_ids_are_unique_across_files(cases: list[VectorCase]) -> None:
+def test_case_ids_are_unique_across_files(cases: list[Case]) -> None:
     seen: dict[str, str] = {}
     for case in cases:
-        assert case.tc_id not in seen, f"{case.tc_id} in {case.file} and {seen[case.tc_id]}"
-        seen[case.tc_id] = case.file
+        assert case.case_id not in seen, f"{case.case_id} in {case.file} and {seen[case.case_id]}"
+        seen[case.case_id] = case.file
 
 
-def test_every_case_has_exactly_one_outcome(cases: list[VectorCase]) -> None:
+def test_every_case_has_exactly_one_outcome(cases: list[Case]) -> None:
     for case in cases:
-        if case.steps is not None:
-            assert all((s.expected is None) != (s.error is None) for s in case.steps)
-            failed = any(step.error for step in case.steps)
-            assert case.result == ("invalid" if failed else "valid"), case.tc_id
-        else:
-            assert (case.expected is None) != (case.error is None), case.tc_id
-            assert case.result == ("valid" if case.error is None else "invalid"), case.tc_id
+        assert all((s.expected is None) != (s.error is None) for s in case.steps), case.case_id
+        failed = any(step.error for step in case.steps)
+        assert case.result == ("invalid" if failed else "valid"), case.case_id
 
 
 def test_every_file_validates_against_its_schema(documents: dict[str, dict]) -> None:
@@ -101,20 +97,20 @@ def test_number_of_tests_matches(documents: dict[str, dict]) -> None:
 
 
 def test_every_flag_has_a_note_and_divergences_say_what_the_crate_does(
-    cases: list[VectorCase],
+    cases: list[Case],
 ) -> None:
     notes = load_notes()
     for case in cases:
         for flag in case.flags:
-            assert flag in notes, f"{case.tc_id}: {flag}"
+            assert flag in notes, f"{case.case_id}: {flag}"
     for flag in DIVERGENCE_FLAGS & set(notes):
         assert "Rust crate" in notes[flag].description, flag
         assert notes[flag].bug_type == "KNOWN_DIVERGENCE"
 
 
-def test_every_reachable_error_code_is_expected_somewhere(cases: list[VectorCase]) -> None:
+def test_every_reachable_error_code_is_expected_somewhere(cases: list[Case]) -> None:
     codes = {case.error for case in cases if case.error}
-    codes |= {step.error for case in cases for step in case.steps or () if step.error}
+    codes |= {step.error for case in cases for step in case.steps if step.error}
     assert codes <= SPEC_CODES
     assert codes == SPEC_CODES - UNREACHABLE_CODES
 
@@ -123,16 +119,16 @@ def test_every_reachable_error_code_is_expected_somewhere(cases: list[VectorCase
     "rule",
     [f"7.4.{n}" for n in range(6)] + [f"7.5.{n}" for n in range(10)] + ["7.4.order", "7.5.order"],
 )
-def test_every_numbered_check_is_reached(cases: list[VectorCase], rule: str) -> None:
+def test_every_numbered_check_is_reached(cases: list[Case], rule: str) -> None:
     assert any(rule in case.rules for case in cases)
 
 
-def test_check_order_cases_break_two_rules(cases: list[VectorCase]) -> None:
+def test_check_order_cases_break_two_rules(cases: list[Case]) -> None:
     order = [c for c in cases if "CheckOrder" in c.flags and c.operation.endswith("capsule")]
     assert len(order) >= 20
     for case in order:
         numbered = [r for r in case.rules if r[:4] in ("7.4.", "7.5.") and r[-1].isdigit()]
-        assert len(numbered) >= 2 or case.steps is not None, case.tc_id
+        assert len(numbered) >= 2 or case.sequence, case.case_id
 
 
 def test_every_rule_has_a_case_and_the_doc_is_current(documents: dict[str, dict]) -> None:
@@ -183,13 +179,13 @@ def test_traceability_reports_an_uncovered_rule(documents: dict[str, dict]) -> N
     assert "**UNCOVERED**" in render_traceability(stripped)
 
 
-def test_every_divergence_flag_traces_to_its_section_15_rule(cases: list[VectorCase]) -> None:
+def test_every_divergence_flag_traces_to_its_section_15_rule(cases: list[Case]) -> None:
     for case in cases:
         for flag in set(case.flags) & DIVERGENCE_FLAGS:
-            assert f"15.{flag}" in case.rules, case.tc_id
+            assert f"15.{flag}" in case.rules, case.case_id
 
 
-def test_nul_ambiguous_seps_share_a_hash(cases: list[VectorCase]) -> None:
+def test_nul_ambiguous_seps_share_a_hash(cases: list[Case]) -> None:
     index = by_id(cases)
     for a, b in (("pair-a", "pair-b"), ("shift-c", "shift-d")):
         first, second = index[f"sep/nul/{a}"], index[f"sep/nul/{b}"]
@@ -197,22 +193,22 @@ def test_nul_ambiguous_seps_share_a_hash(cases: list[VectorCase]) -> None:
         assert first.expected == second.expected
 
 
-def test_absent_and_empty_quote_differ(cases: list[VectorCase]) -> None:
+def test_absent_and_empty_quote_differ(cases: list[Case]) -> None:
     index = by_id(cases)
     assert index["sep/quote/absent"].expected != index["sep/quote/empty"].expected
     assert index["sep/normalisation/nfc"].expected != index["sep/normalisation/nfd"].expected
 
 
-def test_profile_id_does_not_change_the_profile_key(cases: list[VectorCase]) -> None:
+def test_profile_id_does_not_change_the_profile_key(cases: list[Case]) -> None:
     keys = {
         c.expected["profile_key"]
         for c in cases
-        if c.tc_id.startswith("profile-key/profile-id-ignored/") and c.expected
+        if c.case_id.startswith("profile-key/profile-id-ignored/") and c.expected
     }
     assert len(keys) == 1
 
 
-def test_encryption_is_deterministic(cases: list[VectorCase]) -> None:
+def test_encryption_is_deterministic(cases: list[Case]) -> None:
     index = by_id(cases)
     assert (
         index["encrypt/deterministic/first"].expected
@@ -220,7 +216,7 @@ def test_encryption_is_deterministic(cases: list[VectorCase]) -> None:
     )
 
 
-def test_tokens_use_the_url_alphabet(cases: list[VectorCase]) -> None:
+def test_tokens_use_the_url_alphabet(cases: list[Case]) -> None:
     tokens = "".join(
         c.expected["token"] for c in cases if c.operation == "session_token" and c.expected
     )
@@ -228,7 +224,7 @@ def test_tokens_use_the_url_alphabet(cases: list[VectorCase]) -> None:
     assert not set("+/=") & set(tokens)
 
 
-def test_boundaries_named_by_the_issue_are_present(cases: list[VectorCase]) -> None:
+def test_boundaries_named_by_the_issue_are_present(cases: list[Case]) -> None:
     ids = set(by_id(cases))
     for tc_id in (
         "decrypt/drift/300/past-max",
@@ -284,27 +280,24 @@ def test_loader_prefers_the_packaged_data(tmp_path: Path, monkeypatch: pytest.Mo
     assert {case.file for case in load_cases()} == {"rtt_bucket.json"}
 
 
-def test_group_args_are_merged_under_case_args(cases: list[VectorCase]) -> None:
+def test_group_args_are_merged_under_case_args(cases: list[Case]) -> None:
     case = by_id(cases)["decrypt/drift/300/past-max"]
     assert set(case.args) == {"config", "capsule", "env_hash", "session_key", "now"}
     assert case.args["now"] == str(1_700_000_000 + 300)
 
 
-def test_replay_against_the_reference(cases: list[VectorCase]) -> None:
+def test_replay_against_the_reference(cases: list[Case]) -> None:
     from ihp_ref.shim import ShimSession
 
     session = ShimSession()
     failures: defaultdict[str, list[str]] = defaultdict(list)
     for case in cases:
-        steps = case.steps or ((case.args, case.expected, case.error),)
-        for index, step in enumerate(steps):
-            args, expected, error = (
-                step if isinstance(step, tuple) else (step.args, step.expected, step.error)
-            )
-            if case.steps is not None:
-                args = {**args, "replay_guard": f"test:{case.tc_id}"}
+        for index, step in enumerate(case.steps):
+            args, expected, error = step.args, step.expected, step.error
+            if case.sequence:
+                args = {**args, "replay_guard": f"test:{case.case_id}"}
             response = session.handle({"id": index, "op": case.operation, "args": args})
             outcome = response.get("result") if response["ok"] else response.get("error")
             if outcome != (expected if error is None else error):
-                failures[case.tc_id].append(f"step {index}: {outcome!r}")
+                failures[case.case_id].append(f"step {index}: {outcome!r}")
     assert not failures

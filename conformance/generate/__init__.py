@@ -100,11 +100,11 @@ def _one_case(
     if op == _SEQUENCE_OP:
         guard = f"gen-{seed}-{n}"
         steps = tuple(oracle.step(real_op, {**a, "replay_guard": guard}) for a in made)
-        flags = case_flags(real_op, kind, steps, sequence=True)
+        flags = case_flags(real_op, kind, steps)
         return Case(f"gen/replay/{kind}/{n}", real_op, "IHP-Replay", steps, flags=flags,
                     origin="generated")  # fmt: skip
     step = oracle.step(real_op, made)
-    flags = case_flags(real_op, kind, (step,), sequence=False)
+    flags = case_flags(real_op, kind, (step,))
     return Case(f"gen/{real_op}/{kind}/{n}", real_op, profile_of(real_op), (step,),
                 flags=flags, origin="generated")  # fmt: skip
 

@@ -1,6 +1,6 @@
 """Generated cases for the key-hierarchy, configuration, SEP, encryption, token and RTT ops.
 
-Each maker returns `(kind, op, args)` triples; the expected outcome comes from the oracle.
+Each maker returns a `(kind, args)` pair; the expected outcome comes from the oracle.
 Argument errors are one at a time (shim protocol: no case combines two of them).
 """
 

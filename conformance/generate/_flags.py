@@ -16,7 +16,7 @@ _BY_KIND: dict[tuple[str, str], str] = {
 }
 
 
-def case_flags(operation: str, kind: str, steps: Sequence[Step], sequence: bool) -> tuple[str, ...]:
+def case_flags(operation: str, kind: str, steps: Sequence[Step]) -> tuple[str, ...]:
     """("Generated", and what the case is about, if its kind says)."""
     flag = _BY_KIND.get((operation, kind))
     if flag is not None and steps[-1].error is not None:

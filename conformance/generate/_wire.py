@@ -66,7 +66,8 @@ def _mutate_json(d: Draw, pairs: list[tuple[str, Any]]) -> tuple[str, str]:
         ("reordered", "whitespace", "unknown-key", "unknown-deep", "duplicate", "missing",
          "int-float", "int-exponent", "int-string", "int-bool", "int-negative", "int-overflow",
          "nonce-length", "byte-range", "byte-type", "not-object", "trailing", "nan",
-         "nested-network-deep", "duplicate-nested", "unknown-nested")
+         "nested-network-deep", "duplicate-nested", "unknown-nested", "array-network",
+         "array-capsule")
     )  # fmt: skip
     i = d.rng.randrange(len(pairs))
     int_keys = [j for j, (k, _) in enumerate(pairs) if k in ("version", "header_id",
@@ -115,11 +116,18 @@ def _mutate_json(d: Draw, pairs: list[tuple[str, Any]]) -> tuple[str, str]:
                  else '"extra":{"a":[1,2.5,null,"x"]}')  # fmt: skip
         body = f'"rtt_bucket":{net["rtt_bucket"]},{extra},"path_hint":{net["path_hint"]}'
         pairs[4] = ("network_context", _Raw("{" + body + "}"))
+    elif kind == "array-network":  # serde reads it (spec §15 JsonStructAsArray)
+        net = pairs[4][1]
+        pairs[4] = ("network_context", [net["rtt_bucket"], net["path_hint"]])
     elif kind == "nested-network-deep":
         pairs[4] = ("network_context", _Raw(
             '{"rtt_bucket":1,"path_hint":2,"x":' + "[" * 70 + "]" * 70 + "}"))  # fmt: skip
     text = _dump(pairs, sep, colon)
-    if kind == "not-object":
+    if kind == "array-capsule":  # the fields in order, as serde also reads a struct
+        net = pairs[4][1]
+        values = [*(v for _, v in pairs[:4]), [net["rtt_bucket"], net["path_hint"]], pairs[5][1]]
+        text = json.dumps(values, separators=(sep, colon))
+    elif kind == "not-object":
         text = d.rng.choice(("[]", "1", '"capsule"', "null", "", "[" + text + "]"))
     elif kind == "trailing":
         text += d.rng.choice((" x", "{}", ",", "]"))
