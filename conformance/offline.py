@@ -118,7 +118,7 @@ def _cases_of(settings: OfflineSettings) -> tuple[tuple[Case, ...], tuple[str, .
 
 
 def _request_entries(cases: Sequence[Case], guard_prefix: str) -> Iterator[dict[str, Any]]:
-    for _, case, steps in numbered_requests(cases, guard_prefix):
+    for _, case, steps in numbered_requests(cases, guard_prefix, flags=False):
         yield {"id": case.case_id, "op": case.operation, "profile": case.profile, "steps": steps}
 
 
@@ -182,25 +182,55 @@ def load_json(path: str | Path, what: str, constants: bool = False) -> Any:
         raise OfflineError(f"{what} {path} is not valid JSON: {exc}") from None
 
 
-def load_requests(path: str | Path) -> tuple[dict[str, Any], OfflineSettings]:
-    """A request file, checked against its schema and its own digest."""
-    document = load_json(path, "request file", constants=True)
+def _schema_problem(document: object, deep: bool = False) -> str | None:
+    """Where the request file breaks its schema. Its `requests` are checked one by one only
+    when `deep`: when the digests agree they are the ones this suite makes."""
+    if not deep and isinstance(document, dict) and isinstance(document.get("requests"), list):
+        document = {**document, "requests": []}
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(_schema("requests.schema.json")).iter_errors(document))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "the top level"
-        raise OfflineError(f"request file {path} is malformed at {where}: {error.message}")
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+    return f"is malformed at {where}: {error.message}"
+
+
+def load_requests(path: str | Path) -> tuple[dict[str, Any], OfflineSettings]:
+    """A request file, checked against its schema, its own digest, and the cases this
+    suite makes with its seed and settings (`OfflineError` if any disagrees)."""
+    document = load_json(path, "request file", constants=True)
+    problem = _schema_problem(document)
+    if problem is not None:
+        raise OfflineError(f"request file {path} {problem}")
     header = {k: document[k] for k in ("schema", "suite_version", "seed", "settings",
                                         "guard_prefix")}  # fmt: skip
     if _digest(header, document["requests"]) != document["digest"]:
-        raise OfflineError(f"request file {path} was changed after export (its digest "
-                           "does not match its requests); export it again")  # fmt: skip
+        problem = _schema_problem(document, deep=True)
+        raise OfflineError(f"request file {path} " + (problem or "was changed after export (its "
+                           "digest does not match its requests); export it again"))  # fmt: skip
     s = document["settings"]
     settings = OfflineSettings(document["seed"], tuple(s["profiles"]), s["cases"],
                                tuple(s["ops"]), s["vectors"])  # fmt: skip
     if settings.guard_prefix != document["guard_prefix"]:
         raise OfflineError(f"request file {path}: guard_prefix is not {settings.guard_prefix!r}")
+    _check_made_here(document, settings)
     return document, settings
+
+
+def _check_made_here(requests: Mapping[str, Any], settings: OfflineSettings) -> None:
+    """Refuse requests this suite version would not make with their seed and settings."""
+    version = suite_version()
+    if _made_digest(settings, version) != requests["digest"]:
+        raise OfflineError(
+            f"the request file was made by another suite (version "
+            f"{requests.get('suite_version')!r}; this one is {version!r}) or other cases: "
+            f"this suite cannot judge its answers; export the requests again")  # fmt: skip
+
+
+@functools.lru_cache(maxsize=2)
+def _made_digest(settings: OfflineSettings, version: str) -> str:
+    entries = list(_request_entries(settings.cases_in_order([]), settings.guard_prefix))
+    return _digest(_header(settings, version), entries)
 
 
 # ---------------------------------------------------------------- the response file
@@ -318,15 +348,9 @@ def judge_offline(
     outcomes, check they are the requests that were answered, judge, triage."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
+    _check_made_here(requests, settings)
     notes: list[str] = []
     cases = settings.cases_in_order(notes)
-    entries = list(_request_entries(cases, settings.guard_prefix))
-    version = suite_version()
-    if _digest(_header(settings, version), entries) != requests["digest"]:
-        raise OfflineError(
-            f"the request file was made by another suite (version "
-            f"{requests.get('suite_version')!r}; this one is {version!r}) or other cases: "
-            f"this suite cannot judge its answers; export the requests again")  # fmt: skip
     options = settings.options(expectations, keep_passing)
     stream = _Stream(iter(cases), set(settings.ops), options, settings.guard_prefix)
     shared = Shared(source=stream.batches(), expectations=options.expectations, fail_fast=False,

@@ -198,12 +198,13 @@ class _Stream:
 
 
 def numbered_requests(
-    cases: Iterable[Case], run_token: str, start: int = 0
+    cases: Iterable[Case], run_token: str, start: int = 0, flags: bool = True
 ) -> Iterator[tuple[int, Case, list[dict[str, Any]]]]:
-    """Each case of a run with its index, its §15 flags and the arguments of its steps:
-    a replay sequence's steps share the guard name `<run_token>-<index>-0`."""
+    """Each case of a run with its index, its §15 flags (unless not `flags`: the requests
+    alone) and the arguments of its steps: a replay sequence's steps share the guard name
+    `<run_token>-<index>-0`."""
     for index, raw in enumerate(cases, start):
-        case = with_divergences(raw)
+        case = with_divergences(raw) if flags else raw
         yield index, case, inject_guards([case], f"{run_token}-{index}")[0]
 
 
