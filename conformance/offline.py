@@ -191,8 +191,10 @@ def _schema_problem(document: object, deep: bool = False) -> str | None:
         jsonschema.Draft202012Validator(_schema("requests.schema.json")).iter_errors(document))
     if error is None:
         return None
-    where = "/".join(str(p) for p in error.absolute_path) or "the top level"
-    return f"is malformed at {where}: {error.message}"
+    path = [str(p) for p in error.absolute_path]
+    # inside a request the message would quote the value (a key, a password): name the rule
+    why = f"fails {error.validator!r}" if path[:1] == ["requests"] else error.message
+    return f"is malformed at {'/'.join(path) or 'the top level'}: {why}"
 
 
 def load_requests(path: str | Path) -> tuple[dict[str, Any], OfflineSettings]:

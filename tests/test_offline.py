@@ -36,6 +36,7 @@ from ihp_ref.shim import ShimSession
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "conformance" / "schemas"
 SEED, CASES = 11, 4  # small: every mutant runs twice
+_SECRET = "5ec2e7" * 10  # stands for a key in a request: never in a message
 
 
 def _verdicts(report: RunReport) -> dict[str, Verdict]:
@@ -235,11 +236,13 @@ def test_files_for_other_requests_are_refused_naming_what_is_wrong(
         ("suite", _redigest(requests, suite_version="0.0.0-other"), "made by another suite"),
         ("edited", {**requests, "seed": SEED + 1}, "was changed after export"),
         ("schema", {**requests, "requests": [{"id": 1}]}, "is malformed at requests/0"),
+        ("secret", {**requests, "requests": [{**requests["requests"][0], "steps": [_SECRET]}]},
+         "is malformed at requests/0/steps/0: fails 'type'"),
     ]:
         req.with_name(f"{name}.json").write_text(json.dumps(spoiled))
         answers = {**good, "requests_digest": spoiled["digest"]}  # answers these requests
         status, err, _ = _judge(req.with_name(f"{name}.json"), answers, tmp_path, capsys)
-        assert status == 2 and message in err, (name, err)
+        assert status == 2 and message in err and _SECRET not in err, (name, err)
 
 
 def test_judge_applies_expectations_like_run(
@@ -257,3 +260,20 @@ def test_judge_applies_expectations_like_run(
     report = json.loads(rep.read_text())
     assert {r["verdict"] for r in report["results"] if r["case_id"].startswith("sep/")} == {"SKIP"}
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--ops", "sep_hash,teleport", "--out", "x.json"], "unknown operation(s) 'teleport'"),
+    (["--out", "no/such/folder/x.json"], "cannot write no/such/folder/x.json"),
+])  # fmt: skip
+def test_export_usage_errors_say_what_is_wrong(
+    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(["export", "--cases", "0", *argv])
+    except SystemExit as exc:  # argparse
+        status = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert status == 2 and message in err and "Traceback" not in err
