@@ -125,27 +125,26 @@ def _values_of(obj: object, key: str) -> list[object]:
     return [v for k, v in obj if k == key] if isinstance(obj, _Pairs) else []
 
 
+# a JSON string: to its closing quote, or to the end of the text when unterminated
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = str.maketrans({"[": "1", "{": "1", "]": "0", "}": "0"})
+
+
 def json_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in `text`, strings skipped; the outermost
     container is level 1. Works on any text, JSON or not (spec §9.1's rule is about depth
-    whatever else is wrong with the document)."""
+    whatever else is wrong with the document). Regular expressions, not a loop over the
+    characters: depth bombs are hundreds of kilobytes and every run flags them."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_DEPTH_STEP)
     depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
+    for run in re.finditer(r"1+|0+", brackets):  # runs of openings and closings
+        size = run.end() - run.start()
+        if brackets[run.start()] == "1":
+            depth += size
             deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
+        else:
+            depth -= size
     return deepest
 
 
