@@ -42,10 +42,13 @@ node-shim: $(STAMP)
 	$(BIN)/ihp-conformance run --no-progress --impl "node conformance/examples/node-shim/shim.mjs" --profile IHP-Core,IHP-Wire
 
 # Bounded loopback load test of ihp-server (issue 6 figures), plain-HTTP and HTTPS modes.
-.PHONY: bench-server
+.PHONY: bench-server bench-flood
 bench-server: $(STAMP)
 	$(BIN)/python benchmarks/bench_server.py --requests 5000 --concurrency 32
 	$(BIN)/python benchmarks/bench_server.py --requests 5000 --concurrency 32 --mode https
+
+bench-flood: $(STAMP)
+	$(BIN)/python benchmarks/bench_flood.py --idle 1000 --slow 200 --seconds 45
 
 # Fuzzing (issue 5, docs/FUZZING.md): a 10-minute campaign over every harness (exit 1 on a
 # new finding), and the exec/s figures (median of 3 x 30,000 executions per harness).

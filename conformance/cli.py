@@ -1,4 +1,4 @@
-"""`ihp-conformance run | http | mutants | spec`: the command line.
+"""`ihp-conformance run | export | judge | http | mutants | spec`: the command line.
 
 Exit status: 0 when at least one case ran and no verdict was unexpected; 1 when a verdict
 was unexpected; 2 for usage errors and implementations that cannot start or do not
@@ -70,22 +70,45 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_positive_float, default=10.0, help="per-request timeout (s)")
 
 
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--report-json", metavar="PATH", help="write the JSON report")
+    p.add_argument("--junit", metavar="PATH", help="write a JUnit XML report")
+    p.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
+    p.add_argument("--details", action="store_true",
+                   help="print every unexpected verdict, by deviation")
+    p.add_argument("--write-expectations", metavar="FILE",
+                   help="write the expectations file that makes this run's deviations known")
+    p.add_argument("--full-report", action="store_true",
+                   help="keep the inputs and outputs of passing cases too (JSON report)")
+
+
+def _add_offline_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from conformance.command_export import parse_ops
+
+    export = sub.add_parser("export", help="write the requests of an offline run (no answers)")
+    export.add_argument("--seed", type=_natural(0), help="seed of the generated cases")
+    export.add_argument("--profile", type=_profiles, help="comma-separated profiles (default: all)")
+    export.add_argument("--cases", type=_natural(0), help="generated cases per operation (250)")
+    export.add_argument("--ops", type=parse_ops,
+                        help="operations the implementation supports (default: all)")
+    export.add_argument("--out", required=True, metavar="FILE", help="the request file to write")
+    judge = sub.add_parser("judge", help="judge an offline run: request file + response file")
+    judge.add_argument("requests", help="the request file 'export' wrote")
+    judge.add_argument("responses", help="the implementation's response file")
+    judge.add_argument("--expectations", metavar="FILE", help="JSON file of skip/xfail globs")
+    _add_report_options(judge)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ihp-conformance", description="IHP v1 conformance suite")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,http,mutants,spec}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{run,export,judge,http,mutants,spec}")  # fmt: skip
     run = sub.add_parser("run", help="run the suite against an implementation's shim")
     run.add_argument("--impl", required=True, help='shim command (e.g. "node shim.js"), or "ref"')
     _add_run_options(run)
-    run.add_argument("--report-json", metavar="PATH", help="write the JSON report")
-    run.add_argument("--junit", metavar="PATH", help="write a JUnit XML report")
-    run.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    run.add_argument("--details", action="store_true",
-                     help="print every unexpected verdict, by deviation")
-    run.add_argument("--write-expectations", metavar="FILE",
-                     help="write the expectations file that makes this run's deviations known")
-    run.add_argument("--full-report", action="store_true",
-                     help="keep the inputs and outputs of passing cases too (JSON report)")
+    _add_report_options(run)
+    _add_offline_commands(sub)
     sub.add_parser("http", help="run the HTTP suite against a server", add_help=False)
     mutants = sub.add_parser("mutants", help="run the suite against every mutant: kill table")
     mutants.add_argument("--only", metavar="NAME", action="append", help="mutant name(s)")
@@ -114,6 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from conformance.command_run import run_command
 
             return run_command(args)
+        if args.command == "export":
+            from conformance.command_export import export_command
+
+            return export_command(args)
+        if args.command == "judge":
+            from conformance.command_judge import judge_command
+
+            return judge_command(args)
         if args.command == "spec":
             from conformance.command_spec import spec_command
 

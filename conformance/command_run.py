@@ -16,21 +16,27 @@ from conformance.expectations import (
     load_expectations,
 )
 from conformance.generate import DEFAULT_CASES_PER_OPERATION
+from conformance.model import RunReport
 from conformance.reports import render_terminal, unwritable_report_path, write_report_files
 from conformance.runner import ImplementationError, RunOptions, run_suite
 
-__all__ = ["run_command"]
+__all__ = ["checked_outputs_and_expectations", "report_outputs", "run_command"]
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Run the suite as the parsed command line says; return the exit status."""
+def checked_outputs_and_expectations(args: argparse.Namespace) -> Expectations:
+    """Refuse report paths that cannot be written before any work; read `--expectations`."""
     problem = unwritable_report_path(args)
     if problem:
         raise UsageError(problem)
     try:
-        expectations = load_expectations(args.expectations) if args.expectations else Expectations()
+        return load_expectations(args.expectations) if args.expectations else Expectations()
     except ExpectationsError as exc:
         raise UsageError(str(exc)) from None
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the suite as the parsed command line says; return the exit status."""
+    expectations = checked_outputs_and_expectations(args)
     impl = args.impl.strip()
     if not impl:
         raise UsageError("--impl is empty: give a shim command or 'ref'")
@@ -52,6 +58,12 @@ def run_command(args: argparse.Namespace) -> int:
         report = run_suite(options)
     except ImplementationError as exc:
         raise UsageError(f"implementation {impl!r} is unusable: {exc}") from None
+    return report_outputs(report, args, expectations)
+
+
+def report_outputs(report: RunReport, args: argparse.Namespace, expectations: Expectations) -> int:
+    """The terminal report, the report files and `--write-expectations`; the exit status
+    (`run` and `judge` alike)."""
     print(render_terminal(report, details=args.details))
     try:
         write_report_files(report, args)

@@ -12,7 +12,7 @@ import itertools
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,9 +51,12 @@ from conformance.triage import triage, unshown_divergences
 __all__ = [
     "Client",
     "ImplementationError",
+    "RunCases",
     "RunOptions",
     "client_factory_for",
     "load_vector_cases",
+    "numbered_requests",
+    "run_cases",
     "run_suite",
     "start_implementation",
 ]
@@ -155,11 +158,9 @@ class _Stream:
     def batches(self) -> Iterator[Batch]:
         items: list[tuple[int, Case, list[dict[str, Any]]]] = []
         size = 0
-        for raw in self.cases:
-            case, index = with_divergences(raw), self.count
-            self.count += 1
+        for index, case, requests in numbered_requests(self.cases, self.run_token, self.count):
+            self.count = index + 1
             self._match(case)
-            requests = inject_guards([case], f"{self.run_token}-{index}")[0]
             if self._decided(index, case, requests):
                 continue
             items.append((index, case, requests))
@@ -196,6 +197,48 @@ class _Stream:
         return tuple(e.label for n, e in enumerate(entries) if n not in self.matched)
 
 
+def numbered_requests(
+    cases: Iterable[Case], run_token: str, start: int = 0, flags: bool = True
+) -> Iterator[tuple[int, Case, list[dict[str, Any]]]]:
+    """Each case of a run with its index, its §15 flags (unless not `flags`: the requests
+    alone) and the arguments of its steps: a replay sequence's steps share the guard name
+    `<run_token>-<index>-0`."""
+    for index, raw in enumerate(cases, start):
+        case = with_divergences(raw) if flags else raw
+        yield index, case, inject_guards([case], f"{run_token}-{index}")[0]
+
+
+@dataclass(frozen=True)
+class RunCases:
+    """The ordered cases of a run: a sanity case first and last (None when the
+    implementation supports no sanity operation), the body lazily, its planned size."""
+
+    first: Case | None
+    body: Iterator[Case]
+    last: Case | None
+    planned: int
+
+    def all(self) -> Iterator[Case]:
+        """Every case in run order (the live run sends `last` only if it did not stop)."""
+        return itertools.chain([self.first] if self.first else [], self.body,
+                               [self.last] if self.last else [])  # fmt: skip
+
+
+def run_cases(
+    options: RunOptions, seed: int, supported: set[str], oracle: Oracle, notes: list[str]
+) -> RunCases:
+    """The cases a run with these settings sends to an implementation that supports
+    `supported`: the live run and `ihp-conformance export`/`judge` share them."""
+    cases, planned, in_scope = _cases(options, oracle, seed, supported, notes)
+    first = sanity_case(in_scope & supported, oracle, "first") or sanity_case(
+        supported, oracle, "first")
+    last = sanity_case(in_scope & supported, oracle, "last") or sanity_case(
+        supported, oracle, "last")
+    if first is None or last is None:
+        notes.append("no sanity case: the implementation supports none of the sanity operations")
+    return RunCases(first, cases, last, planned)
+
+
 def _cases(
     options: RunOptions, oracle: Oracle, seed: int, supported: set[str], notes: list[str]
 ) -> tuple[Iterator[Case], int, set[str]]:
@@ -223,16 +266,11 @@ def run_suite(options: RunOptions) -> RunReport:
     supported = {op for op in hello.get("ops", []) if isinstance(op, str)}
     oracle = Oracle()
     notes: list[str] = []
-    cases, planned, in_scope = _cases(options, oracle, seed, supported, notes)
-    first = sanity_case(in_scope & supported, oracle, "first") or sanity_case(
-        supported, oracle, "first")
-    last = sanity_case(in_scope & supported, oracle, "last") or sanity_case(
-        supported, oracle, "last")
-    if first is None or last is None:
-        notes.append("no sanity case: the implementation supports none of the sanity operations")
-    stream = _Stream(itertools.chain([first] if first else [], cases), supported, options,
+    planned = run_cases(options, seed, supported, oracle, notes)
+    first, last = planned.first, planned.last
+    stream = _Stream(itertools.chain([first] if first else [], planned.body), supported, options,
                      f"run-{uuid.uuid4().hex[:12]}")  # fmt: skip
-    progress = Progress(planned + 2, enabled=options.progress)
+    progress = Progress(planned.planned + 2, enabled=options.progress)
     shared = Shared(
         source=stream.batches(), expectations=options.expectations, fail_fast=options.fail_fast,
         progress=progress, keep_passing=options.keep_passing, max_restarts=options.max_restarts,

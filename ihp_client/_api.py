@@ -30,7 +30,7 @@ from ihp_ref import (
     ServerEnvHash,
     ServerProfileId,
     SessionKey,
-    capsule_to_http,
+    capsule_to_http_body,
     derive_profile_key,
     derive_session_key,
     encrypt_capsule,
@@ -150,8 +150,7 @@ def build_capsule_for_password(
 
 def send_capsule(conn: HttpConnection, capsule: IhpCapsule) -> AuthResult:
     """`POST /ihp/auth` with the HTTP form (spec §9.3)."""
-    body = json.dumps(capsule_to_http(capsule), separators=(",", ":")).encode("utf-8")
-    response = conn.request("POST", "/ihp/auth", body, _JSON)
+    response = conn.request("POST", "/ihp/auth", capsule_to_http_body(capsule), _JSON)
     token = reason = None
     try:
         doc = json.loads(response.body)

@@ -10,10 +10,14 @@ from ._capsule import (
     IhpCapsule,
     IhpPlaintext,
     associated_data,
+    check_before_opening,
+    check_plaintext,
+    count_decryption,
     count_failed_attempt,
     decrypt_capsule,
     encode_plaintext,
     encrypt_capsule,
+    open_payload,
 )
 from ._config import AEAD_AES256GCM, IhpConfig, IhpConfigBuilder, validate
 from ._constants import (
@@ -90,8 +94,10 @@ from ._wire import (
     capsule_from_json,
     capsule_to_binary,
     capsule_to_http,
+    capsule_to_http_body,
     capsule_to_json,
     parse_decimal_u64,
+    parse_http_body,
 )
 
 __version__ = "0.1.0"
@@ -170,8 +176,12 @@ __all__ = [
     "capsule_from_json",
     "capsule_to_binary",
     "capsule_to_http",
+    "capsule_to_http_body",
     "capsule_to_json",
+    "check_before_opening",
+    "check_plaintext",
     "compute_server_env_hash",
+    "count_decryption",
     "count_failed_attempt",
     "decrypt_capsule",
     "derive_profile_key",
@@ -179,7 +189,9 @@ __all__ = [
     "encode_plaintext",
     "encode_sep",
     "encrypt_capsule",
+    "open_payload",
     "parse_decimal_u64",
+    "parse_http_body",
     "round_half_away_from_zero",
     "rtt_bucket_from_samples",
     "session_token",

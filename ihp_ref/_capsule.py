@@ -47,10 +47,14 @@ __all__ = [
     "IhpCapsule",
     "IhpPlaintext",
     "associated_data",
+    "check_before_opening",
+    "check_plaintext",
+    "count_decryption",
     "count_failed_attempt",
     "decrypt_capsule",
     "encode_plaintext",
     "encrypt_capsule",
+    "open_payload",
 ]
 
 # spec §7.4 and §7.5 as data: (step, rule, error code). The code below follows these
@@ -240,9 +244,12 @@ def decrypt_capsule(
 ) -> IhpPlaintext:
     """Open a capsule (spec §7.5): the checks of `DECRYPTION_CHECKS`, in order.
 
-    This body is the server's hot path: written flat, with the helpers it would call
-    (`associated_data`, the typed result) inlined. A real metrics sink goes through
-    `_decrypt_counted`, which calls back here with the no-op sink.
+    The steps come in three groups, each a public function, so that a server trying
+    several keys (spec §6 rotation) runs the key-independent ones once and learns "not
+    this key" from step 4 without an exception: `check_before_opening` (steps 1–3),
+    `open_payload` (step 4), `check_plaintext` (steps 5–8); step 9 is the replay guard.
+    A real metrics sink goes through `_decrypt_counted`, which calls back here with the
+    no-op sink.
     """
     if metrics is not NOOP_METRICS:
         return _decrypt_counted(capsule, env_hash, session_key, now, config, replay_guard,
@@ -254,23 +261,48 @@ def decrypt_capsule(
         and isinstance(config, IhpConfig)
     ):
         raise TypeError("decrypt_capsule takes the typed values of ihp_ref")
+    check_before_opening(capsule, config)  # steps 1–3
+    plaintext = open_payload(capsule, env_hash, session_key)  # step 4
+    if plaintext is None:
+        raise IhpError(ErrorCode.INVALID_AEAD_TAG)
+    opened = check_plaintext(capsule, plaintext, now, config)  # steps 5–8
+    if replay_guard is not None:  # step 9
+        replay_guard.check_and_record(
+            capsule.server_profile_id.value, capsule.client_nonce.value, capsule.payload,
+            opened.timestamp.seconds, now.seconds, config.max_timestamp_drift)
+    return opened
+
+
+def check_before_opening(capsule: IhpCapsule, config: IhpConfig) -> None:
+    """spec §7.5 steps 1–3, the checks that need no key: a server trying several keys
+    (spec §6 rotation) runs them once."""
     if not config._valid:  # step 1: validate(config), computed when the config was made
         raise IhpError(ErrorCode.CONFIG)
-    version = capsule.version
-    if version not in config.allowed_versions:  # step 2 (unknown versions included)
+    if capsule.version not in config.allowed_versions:  # step 2 (unknown versions included)
         raise IhpError(ErrorCode.INVALID_VERSION)
-    network = capsule.network_context
-    path_hint = network.path_hint
-    if path_hint == 0:  # step 3
+    if capsule.network_context.path_hint == 0:  # step 3
         raise IhpError(ErrorCode.CODEC)
+
+
+def open_payload(capsule: IhpCapsule, env_hash: ServerEnvHash,
+                 session_key: SessionKey) -> bytes | None:
+    """spec §7.5 step 4: the plaintext, or None when the AEAD tag does not verify under
+    `session_key` (which, for a server trying several keys, only says "not this key")."""
+    network = capsule.network_context
     # associated_data(), inlined: this function is the server's hot path
-    aad = _AAD.pack(AAD_DOMAIN, version, capsule.server_profile_id.value, network.rtt_bucket,
-                    path_hint, env_hash.value)
-    try:  # step 4
-        cipher = session_key._cipher or session_key.cipher()
-        plaintext = cipher.decrypt(capsule.client_nonce.value, capsule.payload, aad)
+    aad = _AAD.pack(AAD_DOMAIN, capsule.version, capsule.server_profile_id.value,
+                    network.rtt_bucket, network.path_hint, env_hash.value)
+    cipher = session_key._cipher or session_key.cipher()
+    try:
+        return cipher.decrypt(capsule.client_nonce.value, capsule.payload, aad)
     except InvalidTag:
-        raise IhpError(ErrorCode.INVALID_AEAD_TAG) from None
+        return None
+
+
+def check_plaintext(capsule: IhpCapsule, plaintext: bytes, now: CapsuleTimestamp,
+                    config: IhpConfig) -> IhpPlaintext:
+    """spec §7.5 steps 5–8 on an opened payload; step 9 (the replay guard) is the
+    caller's, with the timestamp this returns."""
     size = len(plaintext)  # step 5: length rules
     if size < _MIN_PLAINTEXT:
         raise IhpError(ErrorCode.CODEC)
@@ -285,10 +317,6 @@ def decrypt_capsule(
     # step 8: Python ints are exact; the Rust crate's i64 `(now - ts).abs()` wraps (§15)
     if abs(now.seconds - timestamp) > config.max_timestamp_drift:
         raise IhpError(ErrorCode.STALE_TIMESTAMP)
-    if replay_guard is not None:  # step 9
-        replay_guard.check_and_record(
-            capsule.server_profile_id.value, capsule.client_nonce.value, capsule.payload,
-            timestamp, now.seconds, config.max_timestamp_drift)
     # the result, made without re-validating what the checks above established
     password = _new(PasswordMaterial)
     _set(password, "value", plaintext[4:size - 16])
@@ -307,9 +335,13 @@ def _decrypt_counted(
     except IhpError as error:
         _count_failure(metrics, "decrypt", error.code)
         raise
-    metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
-    metrics.observe(DRIFT_SECONDS, abs(now.seconds - plaintext.timestamp.seconds))
+    _count_success(metrics, capsule.version, abs(now.seconds - plaintext.timestamp.seconds))
     return plaintext
+
+
+def _count_success(metrics: MetricsSink, version: int, drift_seconds: int) -> None:
+    metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[version])
+    metrics.observe(DRIFT_SECONDS, drift_seconds)
 
 
 # spec §16: the counters a failure increments besides `.failure`, by operation and code
@@ -333,11 +365,19 @@ def _count_failure(metrics: MetricsSink, operation: str, code: ErrorCode) -> Non
 def count_failed_attempt(
     metrics: MetricsSink, operation: Literal["encrypt", "decrypt"], code: ErrorCode
 ) -> None:
-    """Count one attempt that failed before `encrypt_capsule` / `decrypt_capsule` could
-    run: an adapter's step 0 (a typed value that could not be made, a wire form that did
-    not decode). spec §16: every attempt counted, every failure exactly once."""
+    """Count one failed attempt that `encrypt_capsule` / `decrypt_capsule` did not count:
+    an adapter's step 0 (a typed value that could not be made, a wire form that did not
+    decode), or a decision made from the step functions (`check_before_opening`, …).
+    spec §16: every attempt counted, every failure exactly once."""
     metrics.increment(_TOTAL[operation])
     _count_failure(metrics, operation, code)
+
+
+def count_decryption(metrics: MetricsSink, version: int, drift_seconds: int) -> None:
+    """Count one successful decryption attempt made without `decrypt_capsule`'s own
+    counting (a server that tries several keys counts the attempt once, spec §16)."""
+    metrics.increment(DECRYPT_TOTAL)
+    _count_success(metrics, version, drift_seconds)
 
 
 _new = object.__new__

@@ -34,8 +34,10 @@ __all__ = [
     "capsule_from_json",
     "capsule_to_binary",
     "capsule_to_http",
+    "capsule_to_http_body",
     "capsule_to_json",
     "parse_decimal_u64",
+    "parse_http_body",
 ]
 
 
@@ -342,6 +344,25 @@ def _b64(value: object) -> bytes:
     return raw
 
 
+# The HTTP body's JSON (spec §9.3, §11): numbers as Python reads them (a fraction or an
+# exponent is a float, which no integer field takes), the JSON form's rules on duplicate
+# keys and NaN; a body is at most 256 KiB (the server's limit), and a document nested past
+# the parser's recursion limit is not JSON to it.
+_HTTP_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates,
+                                 parse_constant=_reject_constant)
+
+
+def parse_http_body(body: bytes) -> Any:
+    """The JSON value of a `POST /ihp/auth` body, for `capsule_from_http`; `Codec` when
+    it is not UTF-8 JSON (spec §9.1 "valid UTF-8 JSON", RFC 8259 §8.1: `json.loads(bytes)`
+    would also read UTF-16 and UTF-32, and a UTF-16 capsule would authenticate) or has a
+    duplicate key, `NaN` or `Infinity`."""
+    try:
+        return _HTTP_DECODER.decode(bytes(body).decode("utf-8"))
+    except (_Reject, ValueError, RecursionError):  # incl. UnicodeDecodeError, digit limits
+        raise _codec() from None
+
+
 def capsule_from_http(body: Mapping[str, Any]) -> IhpCapsule:
     """Decode the `POST /ihp/auth` body (spec §9.3); a nonce of the wrong length is
     `InvalidNonceLength`, every other defect `Codec`."""
@@ -371,3 +392,8 @@ def capsule_to_http(capsule: IhpCapsule) -> dict[str, Any]:
         "network_context": {"rtt_bucket": network.rtt_bucket, "path_hint": network.path_hint},
         "payload_b64": base64.b64encode(capsule.payload).decode("ascii"),
     }
+
+
+def capsule_to_http_body(capsule: IhpCapsule) -> bytes:
+    """The `POST /ihp/auth` body's bytes: `capsule_to_http` as compact UTF-8 JSON."""
+    return json.dumps(capsule_to_http(capsule), separators=(",", ":")).encode("utf-8")

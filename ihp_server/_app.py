@@ -14,8 +14,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -23,18 +24,25 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ihp_ref import (
-    IhpError,
-    ReplayGuard,
-    ServerEnvHash,
-    capsule_from_http,
-    count_failed_attempt,
-)
+from ihp_ref import ReplayGuard, ServerEnvHash
 
-from ._auth import Authenticator, AuthOutcome
+from ._auth import Answer, Authenticator, AuthOutcome
 from ._logging import log_event
 from ._metrics import PrometheusMetricsSink
 from ._settings import ServerSettings
+from ._tracing import (
+    ATTR_DRIFT_SECONDS,
+    ATTR_ERROR_CODE,
+    ATTR_KEY_SLOT,
+    ATTR_OUTCOME,
+    ATTR_STATUS_CODE,
+    ATTR_VERSION,
+    SPAN_AUTH,
+    Spans,
+    key_slot_name,
+    outcome_word,
+    spans_for,
+)
 
 __all__ = [
     "INVALID_CREDENTIALS_BODY",
@@ -75,6 +83,7 @@ class _Reject(Exception):
 class _State:
     authenticator: Authenticator
     metrics: PrometheusMetricsSink
+    spans: Spans
     profile_body: bytes
     test_exporter: bytes | None
     clock: Callable[[], float]
@@ -87,27 +96,6 @@ def _error_json(status: int, reason: str) -> Response:
 
 def _unauthorized() -> Response:
     return Response(INVALID_CREDENTIALS_BODY, status_code=401, media_type="application/json")
-
-
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate key")
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError("NaN and Infinity are not JSON")
-
-
-def _parse_json(body: bytes) -> Any:
-    # UTF-8 only (spec §9.1 "valid UTF-8 JSON", RFC 8259 §8.1): json.loads(bytes) would
-    # also read UTF-16 and UTF-32 bodies, and a UTF-16 capsule would authenticate
-    try:
-        return json.loads(body.decode("utf-8"), object_pairs_hook=_reject_duplicates,
-                          parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # incl. UnicodeDecodeError and int digit limits
-        raise _Reject(400, "malformed_json") from None
 
 
 async def _read_body(request: Request) -> bytes:
@@ -141,40 +129,68 @@ def _peer(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-async def _auth_decision(request: Request, state: _State) -> Response:
-    obj = _parse_json(await _read_body(request))
-    if not isinstance(obj, dict):
-        raise _Reject(422, "not_an_object")
-    auth = state.authenticator
-    if not auth.profile_id_matches(obj):
-        if not isinstance(obj.get("server_profile_id"), str):
-            raise _Reject(422, "bad_server_profile_id")
-        return _outcome(request, auth.reject_profile_id(), "server_profile_id")
+async def _answer(request: Request, state: _State) -> tuple[Response, AuthOutcome | None]:
+    """The response to a POST /ihp/auth, with the decided outcome when there is one."""
     try:
-        capsule = capsule_from_http(obj)
-    except IhpError as error:  # step 0 of the decryption: counted as a failed attempt
-        count_failed_attempt(auth.metrics, "decrypt", error.code)
-        raise _Reject(422, "invalid_capsule_form") from None
-    exporter = _exporter_key(request, state)
-    if exporter is None:  # HTTPS front-end missing: fail closed, say so in the log
-        log_event("tls_exporter_missing", logging.ERROR, peer=_peer(request))
-        return _unauthorized()
-    now = int(state.clock())
-    return _outcome(request, auth.authenticate(capsule, exporter, now), "decrypt")
+        body = await _read_body(request)
+        outcome = state.authenticator.decide(body, _exporter_key(request, state),
+                                             int(state.clock()))
+        return _respond(request, outcome), outcome
+    except _Reject as reject:  # the HTTP limits of `_read_body`
+        return _rejected(request, reject.status, reject.reason), None
+    except ClientDisconnect:  # the peer left mid-body: nobody to answer
+        log_event("client_disconnected", logging.INFO, peer=_peer(request))
+        return Response(status_code=400), None
+    except Exception:  # a bug: fail closed, never a 5xx or a traceback to the peer
+        log_event("internal_error", logging.ERROR, peer=_peer(request), exc_info=True)
+        state.metrics.increment("ihp.http.internal_errors", {"endpoint": "auth"})
+        trace.get_current_span().set_status(Status(StatusCode.ERROR, "internal_error"))
+        return _unauthorized(), None
 
 
-def _outcome(request: Request, outcome: AuthOutcome, stage: str) -> Response:
+def _span_attributes(status: int, outcome: AuthOutcome | None) -> dict[str, str | int]:
+    """The root span's attributes: public values only (docs/RUNBOOK.md "Tracing")."""
+    attributes: dict[str, str | int] = {ATTR_OUTCOME: outcome_word(status),
+                                        ATTR_STATUS_CODE: status}
+    if outcome is None:
+        return attributes
+    if outcome.code is not None:
+        attributes[ATTR_ERROR_CODE] = outcome.code.value
+    if outcome.key_index is not None:
+        attributes[ATTR_KEY_SLOT] = key_slot_name(outcome.key_index)
+    if outcome.version is not None:
+        attributes[ATTR_VERSION] = outcome.version
+    if outcome.drift_seconds is not None:
+        attributes[ATTR_DRIFT_SECONDS] = outcome.drift_seconds
+    return attributes
+
+
+def _respond(request: Request, outcome: AuthOutcome) -> Response:
+    """The response and the one log event for a decided outcome."""
+    answer = outcome.answer
     if outcome.ok:
         log_event("auth_ok", peer=_peer(request), version=outcome.version,
                   key_slot=outcome.key_slot, drift_seconds=outcome.drift_seconds)
         body = json.dumps({"status": "ok", "session_token": outcome.token},
                           separators=(",", ":"))
         return Response(body, media_type="application/json")
+    if answer is not Answer.INVALID_CREDENTIALS:
+        return _rejected(request, answer.status, answer.reason)
+    if outcome.stage == "tls_exporter":  # HTTPS front-end missing: say so in the log
+        log_event("tls_exporter_missing", logging.ERROR, peer=_peer(request))
+        return _unauthorized()
     code = outcome.code
-    log_event("auth_rejected", logging.WARNING, peer=_peer(request), stage=stage,
+    log_event("auth_rejected", logging.WARNING, peer=_peer(request), stage=outcome.stage,
               code=code.value if code else None, telemetry=code.telemetry if code else None,
               version=outcome.version)
     return _unauthorized()
+
+
+def _rejected(request: Request, status: int, reason: str) -> Response:
+    """A 4xx other than 401: the body and the log event name the reason."""
+    log_event("request_rejected", logging.INFO, peer=_peer(request), status=status,
+              reason=reason)
+    return _error_json(status, reason)
 
 
 def _make_handlers(state: _State) -> list[Route]:
@@ -182,19 +198,11 @@ def _make_handlers(state: _State) -> list[Route]:
         return Response(state.profile_body, media_type="application/json")
 
     async def auth(request: Request) -> Response:
-        try:
-            return await _auth_decision(request, state)
-        except _Reject as reject:
-            log_event("request_rejected", logging.INFO, peer=_peer(request),
-                      status=reject.status, reason=reject.reason)
-            return _error_json(reject.status, reject.reason)
-        except ClientDisconnect:  # the peer left mid-body: nobody to answer
-            log_event("client_disconnected", logging.INFO, peer=_peer(request))
-            return Response(status_code=400)
-        except Exception:  # a bug: fail closed, never a 5xx or a traceback to the peer
-            log_event("internal_error", logging.ERROR, peer=_peer(request), exc_info=True)
-            state.metrics.increment("ihp.http.internal_errors", {"endpoint": "auth"})
-            return _unauthorized()
+        with state.spans.span(SPAN_AUTH, kind=trace.SpanKind.SERVER) as span:
+            response, outcome = await _answer(request, state)
+            if state.spans.on:
+                span.set_attributes(_span_attributes(response.status_code, outcome))
+            return response
 
     async def metrics(request: Request) -> Response:
         open_keys = state.authenticator.keyring.decryption_providers(int(state.clock()))
@@ -251,14 +259,19 @@ def profile_document(server_profile_id: int, env_hash: ServerEnvHash, test_mode:
 
 def create_app(settings: ServerSettings, env_hash: ServerEnvHash, *,
                metrics: PrometheusMetricsSink | None = None,
-               clock: Callable[[], float] = time.time) -> Starlette:
-    """The ASGI app for `settings`. `env_hash` comes from host detection (spec §5)."""
+               clock: Callable[[], float] = time.time,
+               tracer_provider: trace.TracerProvider | None = None) -> Starlette:
+    """The ASGI app for `settings`. `env_hash` comes from host detection (spec §5).
+    Spans go to `tracer_provider`, else to the global one if it has been set before
+    this call (`configure_tracing`); else there are none."""
     metrics = metrics or PrometheusMetricsSink()
+    spans = spans_for(tracer_provider)
     guard = ReplayGuard(capacity=settings.replay_capacity, metrics=metrics)
     authenticator = Authenticator(
         server_profile_id=settings.server_profile_id, env_hash=env_hash,
-        keyring=settings.keyring, config=settings.config, replay_guard=guard, metrics=metrics)
-    state = _State(authenticator, metrics,
+        keyring=settings.keyring, config=settings.config, replay_guard=guard, metrics=metrics,
+        spans=spans)
+    state = _State(authenticator, metrics, spans,
                    profile_document(settings.server_profile_id, env_hash, settings.test_mode),
                    settings.test_tls_exporter, clock)
     metrics.set_gauge("ihp.server.test_mode", 1.0 if settings.test_mode else 0.0)
@@ -266,9 +279,3 @@ def create_app(settings: ServerSettings, env_hash: ServerEnvHash, *,
     app.state.ihp = state
     app.add_middleware(_CountResponses, metrics=metrics)
     return app
-
-
-def app_metrics(app: Starlette) -> PrometheusMetricsSink:
-    return app.state.ihp.metrics  # type: ignore[no-any-return]
-
-

@@ -8,14 +8,18 @@ a label by mistake.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.metrics import MetricWrapperBase
 
 from ihp_ref import ERROR_TABLE, METRIC_NAMES
 
+from ._connections import CLOSE_REASONS
+
 __all__ = [
+    "CONNECTIONS_CLOSED",
+    "CONNECTIONS_OPEN",
     "DRIFT_BUCKETS",
     "PREVIOUS_KEY_SUCCESS",
     "SERVER_METRICS",
@@ -29,6 +33,8 @@ DRIFT_BUCKETS = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 3600
 
 # Server-level metrics beyond spec §16 (dotted like the spec's): name -> (kind, labels, help)
 PREVIOUS_KEY_SUCCESS = "ihp.keyring.previous_key_success"
+CONNECTIONS_CLOSED = "ihp.server.connections_closed"
+CONNECTIONS_OPEN = "ihp.server.connections_open"
 SERVER_METRICS: dict[str, tuple[str, tuple[str, ...], str]] = {
     PREVIOUS_KEY_SUCCESS: ("counter", (), "capsules accepted under a previous master key "
                            "during its transition window (spec §6 rotation)"),
@@ -37,6 +43,11 @@ SERVER_METRICS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "ihp.http.internal_errors": ("counter", ("endpoint",),
                                  "unexpected exceptions (answered fail-closed, never 5xx)"),
     "ihp.server.test_mode": ("gauge", (), "1 when a fixed test TLS exporter key is in use"),
+    CONNECTIONS_CLOSED: ("counter", ("reason",), "connections the HTTPS front-end closed "
+                         "because a limit bit: a phase deadline, shed (oldest connection "
+                         "without a complete request, to admit a new one) or refused "
+                         "(every slot busy)"),
+    CONNECTIONS_OPEN: ("gauge", (), "connections the HTTPS front-end holds a slot for"),
 }
 
 _ALLOWED_LABEL_VALUES: dict[str, frozenset[str] | None] = {
@@ -44,6 +55,7 @@ _ALLOWED_LABEL_VALUES: dict[str, frozenset[str] | None] = {
     "version": frozenset(str(v) for v in range(256)),
     "endpoint": frozenset({"profile", "auth", "metrics", "healthz", "other"}),
     "status": frozenset(str(v) for v in range(100, 600)),
+    "reason": frozenset(CLOSE_REASONS),
 }
 
 
@@ -75,9 +87,9 @@ class PrometheusMetricsSink:
             elif names == ("code",) and name in METRIC_NAMES:
                 for code in sorted(_ALLOWED_LABEL_VALUES["code"] or ()):
                     metric.labels(code=code)
-            elif names == ("endpoint",):
-                for endpoint in sorted(_ALLOWED_LABEL_VALUES["endpoint"] or ()):
-                    metric.labels(endpoint=endpoint)
+            elif names in (("endpoint",), ("reason",)):
+                for value in sorted(_ALLOWED_LABEL_VALUES[names[0]] or ()):
+                    metric.labels(**{names[0]: value})
 
     def _register(self, name: str, kind: str, labels: tuple[str, ...], help_text: str) -> None:
         exposed = prometheus_name(name)
@@ -111,6 +123,10 @@ class PrometheusMetricsSink:
 
     def set_gauge(self, name: str, value: float) -> None:
         self._child(name, None).set(value)  # type: ignore[attr-defined]
+
+    def set_gauge_function(self, name: str, read: Callable[[], float]) -> None:
+        """The gauge `name` reads `read()` at each scrape: free on the hot path."""
+        self._child(name, None).set_function(read)  # type: ignore[attr-defined]
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

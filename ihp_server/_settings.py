@@ -5,17 +5,20 @@ flag, variable and TOML key set each field; docs/RUNBOOK.md quotes it."""
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ihp_ref import DEFAULT_REPLAY_CAPACITY, IhpConfig, KeyRing
+from ihp_ref import DEFAULT_REPLAY_CAPACITY, IhpConfig, KeyRing, ServerEnvHash
 
+from ._connections import TIMEOUTS, ConnectionLimits
 from ._keysource import KeySource, KeySourceError
 
 __all__ = [
+    "ENV_HASH_MISMATCH_MODES",
     "SETTINGS",
     "ServerSettings",
     "Setting",
@@ -59,6 +62,28 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    return float(value) if isinstance(value, int | float) else float(str(value))
+
+
+def _env_hash(value: Any) -> ServerEnvHash:
+    text = str(value)
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
+        raise ValueError("not 64 hex characters")
+    return ServerEnvHash(bytes.fromhex(text))
+
+
+ENV_HASH_MISMATCH_MODES = ("refuse", "warn")
+
+
+def _mismatch_mode(value: Any) -> str:
+    if str(value) not in ENV_HASH_MISMATCH_MODES:
+        raise ValueError("not refuse or warn")
+    return str(value)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", "--host", "IHP_SERVER_HOST", "host", _text, "address to bind"),
     Setting("port", "--port", "IHP_SERVER_PORT", "port", _int, "TCP port"),
@@ -85,10 +110,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("replay_capacity", "--replay-capacity", "IHP_REPLAY_CAPACITY", "replay.capacity",
             _int, "replay guard entries before it fails closed"),
     Setting("log_level", "--log-level", "IHP_LOG_LEVEL", "log_level", _text, "info, debug…"),
+    Setting("expect_env_hash", "--expect-env-hash", "IHP_EXPECT_ENV_HASH", "expect_env_hash",
+            _env_hash, "64 hex characters: the ServerEnvHash the profile id was issued for "
+            "(docs/RUNBOOK.md#profile-id-lifecycle)"),
+    Setting("env_hash_mismatch", "--env-hash-mismatch", "IHP_ENV_HASH_MISMATCH",
+            "env_hash_mismatch", _mismatch_mode,
+            "refuse (default: exit 3) or warn (log env_hash_mismatch and serve)"),
+    Setting("max_connections", "--max-connections", "IHP_MAX_CONNECTIONS",
+            "limits.max_connections", _int, "HTTPS connection slots (default 4096)"),
+    *(Setting(name, "--" + name.replace("_", "-"), "IHP_" + name.upper(), "limits." + name,
+              _seconds, help_text) for name, help_text in zip(TIMEOUTS, (
+                  "seconds for the whole TLS handshake (default 10)",
+                  "seconds for the whole request head (default 10)",
+                  "seconds for the whole request body (default 30)",
+                  "seconds a keep-alive connection may wait for its next request (default 30)",
+                  "seconds to write one response (default 30)"), strict=True)),
 )
 _DEFAULTS: dict[str, Any] = {
     "host": "127.0.0.1", "port": 8443, "replay_capacity": DEFAULT_REPLAY_CAPACITY,
-    "log_level": "info",
+    "log_level": "info", "env_hash_mismatch": "refuse",
 }
 _SECRET_FIELDS = frozenset({"master_key_hex", "test_tls_exporter_hex"})
 
@@ -108,6 +148,9 @@ class ServerSettings:
     tls_key: str | None = None
     replay_capacity: int = DEFAULT_REPLAY_CAPACITY
     log_level: str = "info"
+    expect_env_hash: ServerEnvHash | None = None
+    env_hash_mismatch: str = "refuse"
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
 
     @property
     def test_mode(self) -> bool:
@@ -138,7 +181,8 @@ def _layered(flags: Mapping[str, Any], environ: Mapping[str, str],
                 values[setting.name] = setting.parse(raw[setting.name])
             except (ValueError, TypeError):
                 shown = "<secret>" if setting.name in _SECRET_FIELDS else repr(raw[setting.name])
-                raise SettingsError(f"{setting.name}: invalid value {shown}") from None
+                raise SettingsError(f"{setting.name}: invalid value {shown} "
+                                    f"(expected: {setting.help})") from None
     return values
 
 
@@ -207,7 +251,17 @@ def settings_from_mapping(values: Mapping[str, Any], environ: Mapping[str, str])
         host=values["host"], port=values["port"], test_tls_exporter=exporter,
         tls_cert=values.get("tls_cert"), tls_key=values.get("tls_key"),
         replay_capacity=values["replay_capacity"], log_level=values["log_level"],
+        expect_env_hash=values.get("expect_env_hash"),
+        env_hash_mismatch=values["env_hash_mismatch"], limits=_limits(values),
     )
+
+
+def _limits(values: Mapping[str, Any]) -> ConnectionLimits:
+    given = {name: values[name] for name in ("max_connections", *TIMEOUTS) if name in values}
+    try:
+        return ConnectionLimits(**given)
+    except ValueError as exc:
+        raise SettingsError(f"limits: {exc}") from None
 
 
 def load_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None,

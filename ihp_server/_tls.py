@@ -52,15 +52,21 @@ class AsyncTlsStream:
 
     def __init__(self, context: SSL.Context, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
-        self._conn = SSL.Connection(context, None)
-        self._conn.set_accept_state()
+        self._context = context
+        self._conn: SSL.Connection | None = None  # made on the first bytes, see handshake
         self._reader = reader
         self._writer = writer
+
+    @property
+    def _tls(self) -> SSL.Connection:
+        if self._conn is None:
+            raise ConnectionError("no TLS session yet")
+        return self._conn
 
     async def _flush(self) -> None:
         while True:
             try:
-                data = self._conn.bio_read(_CHUNK)
+                data = self._tls.bio_read(_CHUNK)
             except SSL.WantReadError:
                 break
             self._writer.write(data)
@@ -69,15 +75,23 @@ class AsyncTlsStream:
     async def _feed(self) -> bool:
         data = await self._reader.read(_CHUNK)
         if not data:
-            self._conn.bio_shutdown()
+            self._tls.bio_shutdown()
             return False
-        self._conn.bio_write(data)
+        self._tls.bio_write(data)
         return True
 
     async def handshake(self) -> None:
+        # The client speaks first (ClientHello): until it does, no OpenSSL session is
+        # allocated, so a flood of connections that never start TLS costs only sockets.
+        first = await self._reader.read(_CHUNK)
+        if not first:
+            raise ConnectionError("peer closed before the handshake")
+        self._conn = SSL.Connection(self._context, None)
+        self._conn.set_accept_state()
+        self._conn.bio_write(first)
         while True:
             try:
-                self._conn.do_handshake()
+                self._tls.do_handshake()
                 break
             except SSL.WantReadError:
                 await self._flush()
@@ -86,13 +100,13 @@ class AsyncTlsStream:
         await self._flush()
 
     def exporter_key(self) -> bytes:
-        return export_ihp_key(self._conn)
+        return export_ihp_key(self._tls)
 
     async def recv(self) -> bytes:
         """Some application bytes, or b"" at end of stream."""
         while True:
             try:
-                return bytes(self._conn.recv(_CHUNK))
+                return bytes(self._tls.recv(_CHUNK))
             except SSL.WantReadError:
                 await self._flush()
                 if not await self._feed():
@@ -103,14 +117,15 @@ class AsyncTlsStream:
     async def send(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            sent = self._conn.send(view[:_CHUNK].tobytes())
+            sent = self._tls.send(view[:_CHUNK].tobytes())
             view = view[sent:]
             await self._flush()
 
     async def close(self) -> None:
         try:
-            self._conn.shutdown()
-            await self._flush()
+            if self._conn is not None:
+                self._conn.shutdown()
+                await self._flush()
         except (SSL.Error, OSError):
             pass
         self._writer.close()

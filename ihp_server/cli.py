@@ -1,4 +1,5 @@
-"""`ihp-server`: serve (default), `keygen`, `rotate`, `check-config`, `make-test-cert`.
+"""`ihp-server`: serve (default; `--print-config` prints the effective configuration and
+exits), `keygen`, `rotate`, `check-config`, `make-test-cert`.
 
 Test mode, exactly as scripts rely on it::
 
@@ -9,8 +10,10 @@ Test mode, exactly as scripts rely on it::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -23,10 +26,12 @@ from ihp_ref import ServerEnvHash, compute_server_env_hash
 
 from ._app import create_app
 from ._certs import make_throwaway_certificate
+from ._envpin import EXIT_ENV_HASH_MISMATCH, EnvHashCheck
 from ._keyring_file import KeyRingFile, emergency_rotation, planned_rotation
 from ._keysource import KeySource, KeySourceError, key_id, write_new_key_file
 from ._logging import configure_logging, log_event
 from ._settings import SETTINGS, ServerSettings, SettingsError, load_keyring_file, load_settings
+from ._tracing import configure_tracing
 
 __all__ = ["main", "server_env_hash"]
 
@@ -43,6 +48,9 @@ def _serve_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="IHP v1 reference server")
     parser.add_argument("--config", help="TOML configuration file (also $IHP_SERVER_CONFIG)")
     parser.add_argument("--pid-file", help="write the process id here (for kill -HUP)")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the effective configuration, the detected ServerEnvHash "
+                        "and whether it matches --expect-env-hash, then exit")
     for setting in SETTINGS:
         parser.add_argument(setting.flag, dest=setting.name, default=None,
                             help=f"{setting.help} (env {setting.env}, TOML {setting.toml})")
@@ -66,8 +74,20 @@ def _key_summary(settings: ServerSettings) -> dict[str, Any]:
     }
 
 
+def env_hash_check(settings: ServerSettings, env_hash: ServerEnvHash) -> EnvHashCheck:
+    return EnvHashCheck(env_hash, settings.expect_env_hash, settings.env_hash_mismatch)
+
+
+def _limits(settings: ServerSettings) -> dict[str, Any]:
+    limits: dict[str, Any] = dataclasses.asdict(settings.limits)
+    if settings.test_mode:  # uvicorn has no head, handshake or shedding limits
+        limits["enforced"] = "test mode (uvicorn): idle_timeout only, as timeout_keep_alive"
+    return limits
+
+
 def _effective(settings: ServerSettings, env_hash: ServerEnvHash) -> dict[str, Any]:
     config = settings.config
+    check = env_hash_check(settings, env_hash)
     return {
         "host": settings.host, "port": settings.port,
         "server_profile_id": str(settings.server_profile_id),
@@ -77,7 +97,7 @@ def _effective(settings: ServerSettings, env_hash: ServerEnvHash) -> dict[str, A
         "max_payload_bytes": config.max_payload_bytes,
         "max_fingerprint_bytes": config.max_fingerprint_bytes,
         "replay_capacity": settings.replay_capacity,
-        "server_env_hash_hex": env_hash.value.hex(),
+        **check.summary(), "connection_limits": _limits(settings),
         "key_sources": list(settings.key_sources), **_key_summary(settings),
     }
 
@@ -121,9 +141,21 @@ def _serve(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         print(f"ihp-server: {exc}", file=sys.stderr)
         return 2
+    if args.print_config:
+        print(json.dumps(_effective(settings, server_env_hash(settings)), indent=2))
+        return 0
     configure_logging(settings.log_level)
+    try:  # before create_app: the app takes its spans from the provider set here
+        exporter = configure_tracing()
+    except RuntimeError as exc:
+        print(f"ihp-server: {exc}", file=sys.stderr)
+        return 2
     env_hash = server_env_hash(settings)
+    if _refused(settings, env_hash):
+        return EXIT_ENV_HASH_MISMATCH
     app = create_app(settings, env_hash)
+    if exporter is not None:
+        log_event("tracing", exporter=exporter)
     _install_reload(app, args.keyring or os.environ.get("IHP_KEYRING") or _toml_keyring(args))
     if args.pid_file:
         Path(args.pid_file).write_text(f"{os.getpid()}\n")
@@ -132,14 +164,33 @@ def _serve(argv: Sequence[str]) -> int:
     return _run_test_mode(app, settings) if settings.test_mode else _run_https(app, settings)
 
 
+def _refused(settings: ServerSettings, env_hash: ServerEnvHash) -> bool:
+    """A pinned ServerEnvHash that the host no longer has: log it; refuse unless told to
+    warn only (docs/RUNBOOK.md#profile-id-lifecycle)."""
+    check = env_hash_check(settings, env_hash)
+    if check.matches is not False:
+        return False
+    message = check.message(settings.server_profile_id)
+    log_event("env_hash_mismatch", logging.ERROR if check.refuses else logging.WARNING,
+              **check.summary(), server_profile_id=str(settings.server_profile_id),
+              action="refused" if check.refuses else "serving")
+    if check.refuses:
+        print(f"ihp-server: {message}", file=sys.stderr)
+    return check.refuses
+
+
 def _run_test_mode(app: Any, settings: ServerSettings) -> int:
     import uvicorn
 
     sys.stderr.write(_TEST_MODE_BANNER)
     log_event("test_mode", logging.WARNING,
               detail="plain HTTP with a fixed TLS exporter key: not for production")
+    # uvicorn's only connection deadline runs between keep-alive requests: no handshake
+    # (no TLS here), head or body deadline, no shedding (its limit_concurrency answers 503
+    # to everyone once attackers hold the slots, so it stays unset)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
-                access_log=False, server_header=False, lifespan="off")
+                access_log=False, server_header=False, lifespan="off",
+                timeout_keep_alive=math.ceil(settings.limits.idle_timeout))
     return 0
 
 
@@ -153,7 +204,7 @@ def _run_https(app: Any, settings: ServerSettings) -> int:
     try:
         server_context(settings.tls_cert, settings.tls_key)  # fail now, with a clear message
         run_https(app, host=settings.host, port=settings.port, cert=settings.tls_cert,
-                  key=settings.tls_key)
+                  key=settings.tls_key, limits=settings.limits, metrics=app.state.ihp.metrics)
     except (SSL.Error, OSError) as exc:
         log_event("cannot_serve", logging.ERROR, error=exc.__class__.__name__)
         print(f"ihp-server: cannot serve HTTPS: {exc.__class__.__name__}: {exc}",
@@ -168,7 +219,13 @@ def _check_config(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         print(f"ihp-server check-config: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(_effective(settings, server_env_hash(settings)), indent=2))
+    env_hash = server_env_hash(settings)
+    print(json.dumps(_effective(settings, env_hash), indent=2))
+    check = env_hash_check(settings, env_hash)
+    if check.refuses:  # the server would refuse to start: say so, as it would
+        print(f"ihp-server check-config: {check.message(settings.server_profile_id)}",
+              file=sys.stderr)
+        return EXIT_ENV_HASH_MISMATCH
     return 0
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._certs import ThrowawayCertificate
+from ._connections import ConnectionLimits
+from ._metrics import PrometheusMetricsSink
 from .https import HttpsServer
 
 __all__ = [
@@ -55,9 +57,11 @@ def plain_server(app: Any, *, startup_timeout: float = 10.0) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def https_server(app: Any, cert: ThrowawayCertificate) -> Iterator[str]:
+def https_server(app: Any, cert: ThrowawayCertificate, *, limits: ConnectionLimits | None = None,
+                 metrics: PrometheusMetricsSink | None = None) -> Iterator[str]:
     loop = asyncio.new_event_loop()
-    server = HttpsServer(app, host="127.0.0.1", port=0, cert=str(cert.cert), key=str(cert.key))
+    server = HttpsServer(app, host="127.0.0.1", port=0, cert=str(cert.cert), key=str(cert.key),
+                         limits=limits, metrics=metrics)
     port = loop.run_until_complete(server.start())
     task = loop.create_task(server.serve_forever())
     thread = threading.Thread(target=loop.run_forever, daemon=True)

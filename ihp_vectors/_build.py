@@ -81,7 +81,8 @@ class Row:
     test predicts (None: the case is valid); `flags` and `rules` are the row's own, its
     table adds the ones all its rows share. A replay sequence has `steps` instead of an
     outcome. An invalid case (or step) also traces to its error code's rule (`8.<code>`),
-    which `build_file` adds: rows never list it.
+    which `build_file` adds: rows never list it. Nor do they declare a spec §15 divergence
+    flag: `build_file` computes those from the inputs (`divergences.divergence_flags`).
     """
 
     tc: str

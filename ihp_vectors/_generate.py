@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ._build import FileSpec, Handler, build_file
-from ._traceability import render_traceability
+from ._traceability import DATA_FILE as TRACEABILITY_DATA
+from ._traceability import render_traceability, traceability_data
 
 __all__ = ["FILE_SPECS", "dump_json", "reference_handler", "render_all"]
 
@@ -74,6 +75,7 @@ def render_all(handler_factory: Callable[[], Handler] = reference_handler) -> di
 
     rendered.update(render_golden(handler_factory()))
     rendered["docs/TRACEABILITY.md"] = render_traceability(documents)
+    rendered[TRACEABILITY_DATA] = dump_json(traceability_data(documents))
     from ._schemas_src import render_schemas
 
     for name, schema in render_schemas().items():

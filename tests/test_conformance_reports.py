@@ -4,6 +4,7 @@ failures, the HTML page is self-contained and escapes inputs, the terminal shows
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -102,7 +103,10 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     path = tmp_path / "r.html"
     write_html(_report(), path)
     page = path.read_text()
-    assert "<script" not in page and "src=" not in page and "href=" not in page
+    assert "<script" not in page and "src=" not in page
+    # the only links: in the page, and to the rules' anchors in the spec
+    links = re.findall(r'href="([^"]*)"', page)
+    assert links and all(link.startswith(("#", "spec/ihp-v1.md#rule-")) for link in links)
     assert "&lt;b&gt;" in page and "decrypt/drift/x" in page and "DriftOverflow" in page
     assert "2 unexpected verdict(s) in 2 deviation(s)" in page
     assert page.index("DriftOverflow") < page.index("<h2>Profiles</h2>")  # deviations first

@@ -93,6 +93,14 @@ def test_json_depth_skips_brackets_in_strings() -> None:
     assert json_depth('{"a":"[[[[\\"[["}') == 1
 
 
+@given(st.text(alphabet='[]{}"\\a\n', max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_json_depth_is_the_independent_verifiers_character_by_character_depth(text: str) -> None:
+    from ihp_vectors.independent import _json_depth  # a loop over characters, no regex
+
+    assert json_depth(text) == _json_depth(text)
+
+
 def test_json_size_flag_at_1_mib_and_one_more_byte() -> None:
     base = _json(2)
     pad = (1 << 20) - len(base) - len(',"p":""')

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 import ihp_ref
 from ihp_fuzz.harness.findings import HarnessFinding
-from ihp_server import _app
+from ihp_server import _app, _auth
 from tests._fuzz_support import FUZZ, import_harness
 
 
@@ -205,7 +205,7 @@ def test_server_body_catches_an_exception_the_app_answers_401(
     def broken(*args: Any) -> Any:
         raise KeyError("bug")
 
-    monkeypatch.setattr(harness.AUTHENTICATOR, "authenticate", broken)
+    monkeypatch.setattr(harness.AUTHENTICATOR, "_decrypt", broken)
     _finds("server_body", "valid", "internal-error-KeyError")
     harness.TestOneInput(_seed("server_body", "not-json"))  # a 400 never reaches it
 
@@ -232,8 +232,8 @@ def test_server_body_catches_a_server_that_reads_utf16_bodies(
         try:
             return json.loads(body)
         except ValueError:
-            raise _app._Reject(400, "malformed_json") from None
+            raise ihp_ref.IhpError(ihp_ref.ErrorCode.CODEC) from None
 
-    monkeypatch.setattr(_app, "_parse_json", reads_any_unicode_json)
+    monkeypatch.setattr(_auth, "parse_http_body", reads_any_unicode_json)
     with pytest.raises(HarnessFinding, match="non-utf8-json-read"):
         harness.TestOneInput(utf16)

@@ -18,7 +18,8 @@ from ihp_fuzz.seeds import fixture_fields, seed_inputs, write_seeds
 from tests._fuzz_support import FUZZ, import_harness
 
 # the reference's decryption: the checks, and the metrics wrapper around them
-DECRYPTION_FUNCTIONS = ("decrypt_capsule", "_decrypt_counted", "_count_failure")
+DECRYPTION_FUNCTIONS = ("decrypt_capsule", "check_before_opening", "open_payload",
+                        "check_plaintext", "_decrypt_counted", "_count_success", "_count_failure")
 COVERAGE_TARGET = 0.90
 # seed name prefix → the outcome spec §7.5 gives it
 STEP_OUTCOMES = {"ok": None, "step0": "InvalidTimestamp", "step1": "Config",

@@ -96,9 +96,8 @@ def test_suite_with_the_wrong_master_key_fails_every_valid_case(plain_url: str) 
 
 def test_suite_catches_a_server_that_accepts_leading_zero_profile_ids(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def lenient(self: Any, body: Any) -> bool:
-        value = body.get("server_profile_id")
-        return isinstance(value, str) and value.strip().lstrip("+0") == self.profile_id_text
+    def lenient(self: Any, value: str) -> bool:
+        return value.strip().lstrip("+0") == self.profile_id_text
 
     monkeypatch.setattr("ihp_server._auth.Authenticator.profile_id_matches", lenient)
     with plain_server(create_app(settings_for_tests(), env_hash_for_tests())) as url:
@@ -135,7 +134,7 @@ def test_suite_catches_a_server_that_answers_malformed_bodies_with_401(
     def crash(body: bytes) -> Any:
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr("ihp_server._app._parse_json", crash)
+    monkeypatch.setattr("ihp_server._auth.parse_http_body", crash)
     with plain_server(create_app(settings_for_tests(), env_hash_for_tests())) as url:
         broken = failed(run_suite(url, allowed_versions=frozenset({1})))
     assert "http/body/not-json" in broken and "http/valid/basic" in broken

@@ -292,3 +292,27 @@ def test_encryption_follows_encryption_checks_in_order(step: int, code: ErrorCod
 def test_decryption_follows_decryption_checks_in_order(step: int, code: ErrorCode) -> None:
     alone = _Decryption(**_BREAK_DECRYPTION[step]).code()
     assert (alone, _Decryption(**_from(step, _BREAK_DECRYPTION)).code()) == (code, code)
+
+
+def test_step_functions_compose_to_decrypt_capsule_and_step4_says_not_this_key() -> None:
+    # the functions a server trying several keys calls (spec §6 rotation, §7.5)
+    capsule = sealed(GOLDEN)
+    ihp.check_before_opening(capsule, IhpConfig())  # steps 1–3 pass: no error
+    assert ihp.open_payload(capsule, ENV, ihp.SessionKey(b"w" * 32)) is None
+    plaintext = ihp.open_payload(capsule, ENV, GOLDEN.session_key())
+    assert plaintext is not None
+    opened = ihp.check_plaintext(capsule, plaintext, CapsuleTimestamp(T0), IhpConfig())
+    assert opened == ihp.decrypt_capsule(capsule, ENV, GOLDEN.session_key(),
+                                         CapsuleTimestamp(T0), IhpConfig())
+    with pytest.raises(IhpError) as caught:
+        ihp.check_before_opening(capsule, IhpConfig(allowed_versions=frozenset({2})))
+    assert caught.value.code is ErrorCode.INVALID_VERSION
+
+
+def test_count_decryption_counts_what_decrypt_capsule_counts_on_success() -> None:
+    capsule = sealed(GOLDEN)
+    counted, by_hand = ihp.RecordingMetrics(), ihp.RecordingMetrics()
+    opened = ihp.decrypt_capsule(capsule, ENV, GOLDEN.session_key(), CapsuleTimestamp(T0 + 7),
+                                 IhpConfig(), metrics=counted)
+    ihp.count_decryption(by_hand, capsule.version, abs(T0 + 7 - opened.timestamp.seconds))
+    assert by_hand.counts == counted.counts and by_hand.observations == counted.observations

@@ -250,3 +250,19 @@ def test_http_form_rejects_malformed_fields_with_codec(changes: dict[str, object
 @pytest.mark.parametrize("text,value", [("0", 0), ("18446744073709551615", 2**64 - 1)])
 def test_decimal_u64_accepts_canonical_extremes(text: str, value: int) -> None:
     assert ihp.parse_decimal_u64(text) == value
+
+
+def test_http_body_round_trips_through_its_bytes() -> None:
+    capsule = sealed(GOLDEN)
+    body = ihp.capsule_to_http_body(capsule)
+    assert ihp.capsule_from_http(ihp.parse_http_body(body)) == capsule
+
+
+@pytest.mark.parametrize("body", [
+    '{"a":1}'.encode("utf-16"), b"1\x00", b'{"a":1,"a":2}', b'{"a":NaN}', b'[Infinity]',
+    b"\xef\xbb\xbf{}", b"{", b"\xff", b"[" * 100_000,
+])
+def test_parse_http_body_reads_only_utf8_json_without_duplicates_or_nan(body: bytes) -> None:
+    with pytest.raises(IhpError) as caught:
+        ihp.parse_http_body(body)
+    assert caught.value.code is ErrorCode.CODEC

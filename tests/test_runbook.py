@@ -11,6 +11,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -93,6 +94,12 @@ class Deployment:
                 time.sleep(0.1)
         raise AssertionError("ihp-server did not come up:\n" + self.log())
 
+    def start_refused(self) -> int:
+        """Start as documented, expecting the server to refuse; its exit status."""
+        self.process = subprocess.Popen(["bash", "-c", self.localize(self.blocks["start"])],
+                                        env=self.env)
+        return self.process.wait(timeout=30)
+
     def wait_stopped(self) -> None:
         assert self.process is not None
         self.process.wait(timeout=30)
@@ -149,8 +156,19 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
 def test_every_procedure_in_the_runbook_is_exercised_here() -> None:
     exercised = {"install", "start", "smoke-test", "planned-rotation", "rotation-progress",
                  "emergency-rotation", "drift-tuning", "version-rollout", "version-rollback",
-                 "nonce-reuse", "decrypt-failures", "replay-capacity"}
+                 "nonce-reuse", "decrypt-failures", "replay-capacity", "profile-pin",
+                 "profile-id-check", "profile-id-roll", "profile-id-repin",
+                 "service-degradation", "connection-limits", "performance", "clock-skew"}
     assert set(runbook_blocks()) == exercised
+
+
+def test_the_configuration_reference_names_every_setting() -> None:
+    from ihp_server import SETTINGS
+
+    text = RUNBOOK.read_text()
+    missing = [name for setting in SETTINGS for name in (setting.flag, setting.env, setting.toml)
+               if f"`{name}`" not in text]
+    assert missing == []
 
 
 def test_install_start_and_smoke_test_pass_conformance_over_https(
@@ -270,3 +288,89 @@ def test_a_full_replay_guard_fails_closed_until_capacity_is_raised(
     deployment.wait_stopped()
     deployment.start()
     assert deployment.login(key) == 200
+
+
+def test_a_pinned_env_hash_refuses_a_re_imaged_host_until_a_new_profile_id_is_rolled(
+        deployment: Deployment) -> None:
+    out = deployment.run("profile-pin")
+    assert '"server_profile_id": "42"' in out and '"env_hash_matches": true' in out
+    key = deployment.key("master-1.hex")
+    with HttpConnection(deployment.url, tls=deployment.ca) as conn:
+        cached = fetch_profile(conn)  # what a client holds from before the re-image
+    deployment.stop()
+    deployment.env["IHP_OS_FINGERPRINT"] = "os:prod-2"  # the host is re-imaged
+    assert deployment.start_refused() == 3
+    out = deployment.run("profile-id-check")
+    assert '"env_hash_matches": false' in out
+    assert '"event":"env_hash_mismatch"' in out and '"action":"refused"' in out
+    assert cached.server_env_hash.value.hex() in out
+    out = deployment.run("profile-id-roll")
+    assert '"server_profile_id": "43"' in out and '"env_hash_matches": true' in out
+    deployment.start()
+    assert deployment.login(key) == 200  # a fresh GET /ihp/profile: id 43, the new hash
+    with HttpConnection(deployment.url, tls=deployment.ca) as conn:
+        exporter = conn.exporter_key()
+        assert exporter is not None
+        stale = build_capsule_for_password(cached, key, exporter, b"pw", rtt_bucket=1)
+        assert send_capsule(conn, stale.capsule).status == 401
+
+
+def test_a_planned_fingerprint_change_is_re_pinned_under_the_same_profile_id(
+        deployment: Deployment) -> None:
+    deployment.run("profile-pin")
+    deployment.stop()
+    deployment.env["IHP_BUILD_FINGERPRINT"] = "build:prod-2"  # a release, on purpose
+    assert deployment.start_refused() == 3
+    assert '"env_hash_matches": true' in deployment.run("profile-id-repin")
+    deployment.start()
+    assert deployment.login(deployment.key("master-1.hex")) == 200
+    with HttpConnection(deployment.url, tls=deployment.ca) as conn:
+        assert fetch_profile(conn).server_profile_id.value == 42
+
+
+def test_service_degradation_shows_the_front_end_closing_a_slow_request_head(
+        deployment: Deployment) -> None:
+    config = deployment.root / "etc/ihp/ihp.toml"
+    config.write_text(config.read_text() + "\n[limits]\nhead_timeout = 1\n")
+    deployment.stop()
+    deployment.start()
+    context = ssl.create_default_context(cafile=str(deployment.root / "etc/ihp/tls/ca.pem"))
+    with socket.create_connection(("127.0.0.1", deployment.port), timeout=10) as raw, \
+            context.wrap_socket(raw, server_hostname="localhost") as slow:
+        slow.sendall(b"POST /ihp/auth HTTP/1.1\r\n")  # and nothing more
+        assert slow.recv(100) == b""  # closed by the head deadline
+    out = deployment.run("service-degradation")
+    assert out.startswith('{"status":"ok"}')
+    assert 'ihp_server_connections_closed_total{reason="head_timeout"} 1.0' in out
+    assert re.search(r"^ihp_server_connections_open \d", out, re.MULTILINE)
+    limit = [json.loads(line) for line in out.splitlines() if '"connection_limit"' in line]
+    assert [(e["reason"], e["peer"], e["count"]) for e in limit] == [
+        ("head_timeout", "127.0.0.1", 1)]
+
+
+def test_connection_limits_are_tuned_in_the_configuration_file(
+        deployment: Deployment) -> None:
+    out = deployment.run("connection-limits")
+    assert '"max_connections": 8192' in out and '"head_timeout": 5.0' in out
+    deployment.wait_stopped()
+    deployment.start()
+    assert deployment.login(deployment.key("master-1.hex")) == 200
+
+
+def test_performance_splits_connect_handshake_and_first_byte(deployment: Deployment) -> None:
+    out = deployment.run("performance")
+    assert re.search(r"^tcp [0-9.]+s  tls [0-9.]+s  first-byte [0-9.]+s$", out, re.MULTILINE)
+    pid = (deployment.root / "run/ihp-server.pid").read_text().strip()
+    assert re.search(rf"^\s*{pid}\s", out, re.MULTILINE)
+    assert "ihp_keyring_previous_keys_open 0.0" in out
+    assert 'ihp_server_connections_closed_total{reason="refused"} 0.0' in out
+
+
+def test_clock_skew_names_the_peers_and_the_drifts(deployment: Deployment) -> None:
+    key = deployment.key("master-1.hex")
+    assert deployment.login(key, age=200) == 200
+    assert deployment.login(key, age=3600) == 401
+    out = deployment.run("clock-skew")
+    assert re.search(r'^\s*1 "peer":"127\.0\.0\.1"$', out, re.MULTILINE)
+    assert re.search(r'^"drift_seconds":20[0-2]$', out, re.MULTILINE)
+    assert "server clock " in out

@@ -227,7 +227,7 @@ def test_an_unexpected_exception_fails_closed_with_401_and_is_counted(
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("ihp_server._auth.Authenticator.authenticate", boom)
+    monkeypatch.setattr("ihp_server._auth.Authenticator.decide", boom)
     response = client.post("/ihp/auth", json=body)
     assert response.status_code == 401
     assert response.content == INVALID_CREDENTIALS_BODY

@@ -44,13 +44,15 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("server did not start listening")
 
 
-def test_exact_test_mode_command_serves_and_warns_loudly() -> None:
+def serve_and_login(extra: list[str], env: dict[str, str],
+                    ) -> tuple[subprocess.CompletedProcess[bytes], str]:
+    """`ihp-server` in test mode exactly as scripts start it (plus `extra`), one
+    `ihp-client` login against it; the client's run and the server's standard error."""
     port = free_port()
-    env = dict(os.environ, IHP_CPU_FINGERPRINT="cpu:cli-test")
     process = subprocess.Popen(
         [*command("ihp-server"), "--host", "127.0.0.1", "--port", str(port),
          "--server-profile-id", "42", "--master-key-hex", TEST_MASTER_KEY_HEX,
-         "--test-tls-exporter-hex", TEST_EXPORTER_HEX],
+         "--test-tls-exporter-hex", TEST_EXPORTER_HEX, *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         wait_until_listening(port, process)
@@ -59,12 +61,16 @@ def test_exact_test_mode_command_serves_and_warns_loudly() -> None:
              "--master-key-hex", TEST_MASTER_KEY_HEX, "--test-tls-exporter-hex",
              TEST_EXPORTER_HEX, "--password-stdin"],
             input=b"s3cret\n", capture_output=True, timeout=60, check=False)
-        assert client.returncode == 0, client.stdout + client.stderr
-        assert json.loads(client.stdout)["outcome"] == "accepted"
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
-    text = stderr.decode()
+    return client, stderr.decode()
+
+
+def test_exact_test_mode_command_serves_and_warns_loudly() -> None:
+    client, text = serve_and_login([], dict(os.environ, IHP_CPU_FINGERPRINT="cpu:cli-test"))
+    assert client.returncode == 0, client.stdout + client.stderr
+    assert json.loads(client.stdout)["outcome"] == "accepted"
     assert "TEST MODE" in text
     assert '"event":"test_mode"' in text and '"event":"auth_ok"' in text
     assert TEST_MASTER_KEY_HEX not in text and TEST_EXPORTER_HEX not in text

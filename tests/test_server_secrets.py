@@ -15,7 +15,7 @@ from ihp_client import AuthResult, build_capsule_for_password, parse_profile
 from ihp_ref import InMemoryKeyProvider, capsule_to_http
 from ihp_server import KeySource, PrometheusMetricsSink, SettingsError, create_app
 from ihp_server._app import ExporterKey
-from ihp_server._auth import AuthOutcome
+from ihp_server._auth import Answer, AuthOutcome
 from ihp_server._logging import LOGGER_NAME, JsonFormatter
 from ihp_server.testing import (
     TEST_EXPORTER_HEX,
@@ -82,7 +82,7 @@ def test_logs_and_metrics_carry_no_secret_material(log_text: io.StringIO) -> Non
 
 def test_reprs_of_settings_outcomes_and_key_sources_hide_secrets() -> None:
     settings = settings_for_tests()
-    outcome = AuthOutcome(token="A" * 43, key_slot="current", version=1)
+    outcome = AuthOutcome(Answer.OK, token="A" * 43, key_index=0, version=1)
     texts = [repr(settings), str(settings), repr(outcome), repr(ExporterKey(b"\x07" * 32)),
              repr(KeySource.parse("hex:" + TEST_MASTER_KEY_HEX)),
              repr(settings.keyring), repr(AuthResult(200, "B" * 43))]

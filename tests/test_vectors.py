@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,7 +16,12 @@ from ihp_vectors._notes import DIVERGENCE_FLAGS
 from ihp_vectors._paths import REPO_ROOT
 from ihp_vectors._rules import RULES
 from ihp_vectors._schema import SchemaSet
-from ihp_vectors._traceability import cases_by_rule, render_traceability, uncovered_rules
+from ihp_vectors._traceability import (
+    IDS_SHOWN,
+    cases_by_rule,
+    render_traceability,
+    uncovered_rules,
+)
 
 # spec §8 codes no input can provoke (docs/TRACEABILITY.md says why)
 UNREACHABLE_CODES = {"KeyDerivation", "SerializationFailed"}
@@ -133,6 +139,23 @@ def test_every_rule_has_a_case_and_the_doc_is_current(documents: dict[str, dict]
     doc = (REPO_ROOT / "docs" / "TRACEABILITY.md").read_text(encoding="utf-8")
     assert doc == render_traceability(documents)
     assert "UNCOVERED" not in doc
+
+
+def test_the_traceability_page_names_a_few_ids_and_the_data_file_all(
+    documents: dict[str, dict]
+) -> None:
+    table = cases_by_rule(documents)
+    data = json.loads((REPO_ROOT / "docs" / "traceability.json").read_text(encoding="utf-8"))
+    assert [r["rule"] for r in data["rules"]] == [r.rule_id for r in RULES]
+    assert {r["rule"]: r["cases"] for r in data["rules"]} == table
+    page = render_traceability(documents).splitlines()
+    for rule in RULES:
+        (row,) = [line for line in page if line.startswith(f"| [`{rule.rule_id}`]")]
+        ids = table[rule.rule_id]
+        if ids:
+            named = row.count("`, `") + 1
+            assert f"| {len(ids)}: " in row and named == min(len(ids), IDS_SHOWN), rule.rule_id
+            assert row.endswith(", … |") == (len(ids) > IDS_SHOWN)
 
 
 def test_traceability_reports_an_uncovered_rule(documents: dict[str, dict]) -> None:

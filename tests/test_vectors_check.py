@@ -37,6 +37,7 @@ def checkout(tmp_path: Path) -> Path:
         shutil.copytree(REPO_ROOT / folder, tmp_path / folder)
     (tmp_path / "docs").mkdir()
     shutil.copy(REPO_ROOT / "docs" / "TRACEABILITY.md", tmp_path / "docs")
+    shutil.copy(REPO_ROOT / "docs" / "traceability.json", tmp_path / "docs")
     return tmp_path
 
 
@@ -108,6 +109,13 @@ def test_an_edited_golden_fixture_makes_check_fail(checkout: Path) -> None:
     path.write_text(path.read_text(encoding="ascii").upper(), encoding="ascii")
     problems = check_tree(checkout)
     assert "vectors/golden/capsule_v1.hex: not lowercase hex and one newline" in problems
+
+
+def test_an_edited_traceability_data_file_makes_check_fail(checkout: Path) -> None:
+    path = checkout / "docs" / "traceability.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"config/default",', "", 1))
+    assert "docs/traceability.json: stale or edited by hand (run `ihp-vectors generate`)" in (
+        check_tree(checkout))
 
 
 def test_an_extra_file_makes_check_fail(checkout: Path) -> None:

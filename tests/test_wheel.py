@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -21,14 +22,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [pytest.mark.slow, pytest.mark.early]
 
-# Commands run from the installed wheel, in an empty directory; each must exit 0.
-# `ihp-conformance export` and `judge` (issue 11 §3) belong in this list once they exist.
+# An implementation's own offline harness, in one line: the in-process reference answers
+# the request file `export` wrote (spec/shim-protocol.md, "Offline mode").
+_ANSWER = ("import json; from conformance.offline import answer_requests; "
+           "from ihp_ref.shim import ShimSession; "
+           "r = json.load(open('requests.json')); "
+           "json.dump(answer_requests(r, ShimSession), open('responses.json', 'w'))")
+
+# Commands run from the installed wheel, in an empty directory, in order; each must exit 0.
 WHEEL_COMMANDS: list[list[str]] = [
     ["ihp-conformance", "run", "--impl", "ref", "--no-progress", "--seed", "1", "--cases", "20"],
     ["ihp-conformance", "spec"],
     ["ihp-conformance", "spec", "--shim", "--path"],
     ["ihp-conformance", "mutants", "--cases", "5",
      "--only", "aad-domain-nul-terminated", "--only", "rtt-python-round"],
+    ["ihp-conformance", "export", "--seed", "1", "--cases", "20", "--out", "requests.json"],
+    ["python", "-c", _ANSWER],
+    ["ihp-conformance", "judge", "requests.json", "responses.json"],
 ]
 # a 10-second campaign of the differential harness: harness, seeds and dictionary come from
 # the installed package (ihp_fuzz/_data/fuzz)
@@ -84,7 +94,14 @@ def test_the_installed_wheel_runs_every_command_outside_a_checkout(
     assert shim_spec.is_relative_to(installed), "the spec came from the checkout"
     assert shim_spec.read_bytes() == (ROOT / "spec" / "shim-protocol.md").read_bytes()
     assert "2/2 mutants killed" in outputs[3]
+    assert _verdict_tables(outputs[6]) == _verdict_tables(outputs[0])  # offline = live, seed 1
     _assert_fuzzed_cleanly(fuzz.returncode, fuzz_output, cwd / "fuzz" / "summary.json")
+
+
+def _verdict_tables(terminal_report: str) -> list[str]:
+    """The profile and operation tables and the result line of a terminal report."""
+    rows = re.compile(r"(IHP-\S+|[a-z_]+)\s+\d+\s|result: ")
+    return [line for line in terminal_report.splitlines() if rows.match(line)]
 
 
 def _assert_fuzzed_cleanly(returncode: int, output: str, summary_file: Path) -> None:

@@ -1,4 +1,5 @@
-"""The HTML report (`--html`): one self-contained page (inline CSS, no scripts, no links).
+"""The HTML report (`--html`): one self-contained page (inline CSS, no scripts; the only
+links are in-page and to the rules' anchors in the spec).
 
 It opens with the deviations, each expandable to its smallest failing case and the ids of
 its other cases; inputs and outputs over `_ELIDE_CHARS` are shown elided with their size
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from conformance.model import CaseResult, Deviation, RunReport, Verdict
 from conformance.reports._format import compact
+from conformance.reports._rules import RuleStatus, rule_statuses
 
 __all__ = ["render_html", "write_html"]
 
@@ -28,6 +30,8 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f7;padding:.4em}
 .FAIL,.XPASS,.CRASH,.TIMEOUT,.NOT_RUN{color:#b00;font-weight:bold}
 .deviation{border-left:4px solid #b00}.known{border-left:4px solid #888}
 .ids{font-family:monospace;font-size:90%}
+.rules td{text-align:left;vertical-align:top}.passed{background:#dfd}.deviates{background:#fdd}
+.not-tested-by-vectors{background:#eef}
 """
 _ELIDE_CHARS = 2000  # a value longer than this is elided (full in the JSON report)
 _IDS_SHOWN = 200  # case ids listed per deviation
@@ -88,6 +92,39 @@ def _deviation(n: int, d: Deviation) -> str:
     )
 
 
+_RULE_IDS_SHOWN = 10  # failing case ids listed per rule (its deviations list them all)
+
+
+def _rule_row(s: RuleStatus) -> str:
+    rule = s.rule
+    link = f'<a href="{_e(s.anchor)}" title="{_e(s.anchor)}">{_e(rule.rule_id)}</a>'
+    if rule.not_vectorized is not None:
+        cases = _e(rule.not_vectorized)
+    else:
+        counts = ", ".join(f"{n} {v}" for v, n in s.verdicts.items()) or "no case in this run"
+        devs = " ".join(f'<a href="#{_e(d)}">{_e(d)}</a>' for d in s.deviations)
+        shown = ", ".join(s.failing[:_RULE_IDS_SHOWN])
+        more = f" … and {len(s.failing) - _RULE_IDS_SHOWN} more" if len(
+            s.failing) > _RULE_IDS_SHOWN else ""  # fmt: skip
+        failing = f'<br>failing: <span class="ids">{_e(shown)}{_e(more)}</span>' if shown else ""
+        examples = (f'<br>e.g. <span class="ids">{_e(", ".join(s.examples))}</span>'
+                    if s.examples and not s.failing else "")  # fmt: skip
+        cases = f"{_e(counts)}{failing}{(' — ' + devs) if devs else ''}{examples}"
+    cls = s.status.replace(" ", "-")
+    return (f'<tr id="rule-{_e(rule.rule_id)}"><td>{link}</td><td>{_e(rule.section)}</td>'
+            f'<td class="{_e(cls)}">{_e(s.status)}</td><td>{_e(rule.text)}</td>'
+            f"<td>{cases}</td></tr>")  # fmt: skip
+
+
+def _rules_view(report: RunReport) -> list[str]:
+    statuses = rule_statuses(report)
+    tally = ", ".join(f"{n} {status}" for status, n in sorted(
+        {s.status: sum(1 for t in statuses if t.status == s.status) for s in statuses}.items()))
+    return ["<h2>Spec rules</h2>", f"<p>{len(statuses)} rules of spec/ihp-v1.md: {_e(tally)}.</p>",
+            '<table class="rules"><tr><th>rule</th><th>§</th><th>status</th><th>says</th>'
+            "<th>cases</th></tr>", *(_rule_row(s) for s in statuses), "</table>"]  # fmt: skip
+
+
 def render_html(report: RunReport) -> str:
     """The report as one HTML document."""
     profiles = [
@@ -127,6 +164,8 @@ def render_html(report: RunReport) -> str:
         "<h2>Operations</h2>",
         _counts_table("operation", ops, with_status=False),
     ]
+    if report.suite == "run":
+        parts += _rules_view(report)
     if report.unmatched_expectations:
         items = "".join(f"<li><code>{_e(g)}</code></li>" for g in report.unmatched_expectations)
         parts += ["<h2>Expectation entries that matched no case</h2>", f"<ul>{items}</ul>"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.model import CaseResult, Deviation, RunReport, Verdict
+from conformance.reports._rules import RuleStatus, rule_statuses
 
 __all__ = [
     "REPORT_SCHEMA_ID",
@@ -105,7 +106,17 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
         "passed": [r.case_id for r in report.results if r.verdict == Verdict.PASS],
         "results": [result_to_dict(r) for r in report.results
                     if r.verdict != Verdict.PASS or r.args is not None],
+        **({"rules": [_rule_to_dict(s) for s in rule_statuses(report)]}
+           if report.suite == "run" else {}),
     }
+
+
+def _rule_to_dict(s: RuleStatus) -> dict[str, Any]:
+    return {"rule": s.rule.rule_id, "section": s.rule.section, "text": s.rule.text,
+            "anchor": s.anchor, "status": s.status, "checked_elsewhere": s.rule.not_vectorized,
+            "cases": s.cases, "verdicts": _verdict_counts(s.verdicts),
+            "deviations": list(s.deviations), "failing": list(s.failing),
+            "examples": list(s.examples)}  # fmt: skip
 
 
 def write_json(report: RunReport, path: str | os.PathLike[str]) -> None:
