@@ -54,6 +54,13 @@ def test_builder_drift_setter_rejects_out_of_range_with_invalid_timestamp(drift:
         ErrorCode.INVALID_TIMESTAMP)
 
 
+@pytest.mark.parametrize("drift", [0, 1, 604_799, 604_800])
+def test_builder_drift_setter_accepts_every_value_of_the_spec_range(drift: int) -> None:
+    config = IhpConfig.builder().max_timestamp_drift(drift).build()
+    assert config == IhpConfig(max_timestamp_drift=drift)
+    config.validate()
+
+
 def test_builder_leaves_other_fields_to_validate() -> None:
     config = IhpConfig.builder().max_payload_bytes(0).build()
     assert config.max_payload_bytes == 0
