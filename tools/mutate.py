@@ -601,6 +601,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcomes.append(Outcome(m.id, m.file, m.operator, m.line, "equivalent", None, 0.0,
                                     m.diff(source), equivalent[m.id]))
     todo = [m for m in chosen if m.id not in equivalent]
+    # a seeded shuffle: a run stopped early (the report is written after every mutant) has
+    # done a uniform random sample of its scope, so its scores are fair estimates
+    random.Random(args.seed).shuffle(todo)
     t0 = time.monotonic()
     lock = threading.Lock()
 
