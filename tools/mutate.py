@@ -390,7 +390,7 @@ class Worker:
     """A warm `tools/mutate_worker.py` in its own work copy of the checkout."""
 
     def __init__(self, root: Path, workdir: Path) -> None:
-        self.workdir = make_workdir(root, workdir)
+        self.workdir = make_workdir(root, workdir.resolve())
         env = dict(os.environ, PYTHONPATH=str(self.workdir), PYTHONDONTWRITEBYTECODE="1",
                    PYTHONHASHSEED="0")
         self.process = subprocess.Popen(
