@@ -8,10 +8,19 @@ one replay guard, whose name the runner makes fresh for each case.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["OPERATION_PROFILES", "Case", "Step", "inject_guards", "profile_of"]
+from ihp_vectors.divergences import divergence_flags
+
+__all__ = [
+    "OPERATION_PROFILES",
+    "Case",
+    "Step",
+    "inject_guards",
+    "profile_of",
+    "with_divergences",
+]
 
 #: The shim protocol's profile table: operation → the profile that needs it.
 OPERATION_PROFILES: Mapping[str, str] = {
@@ -68,6 +77,7 @@ class Case:
     flags: tuple[str, ...] = ()
     comment: str = ""
     origin: str = "vector"  # "vector", "generated" or "sanity"
+    rules: tuple[str, ...] = ()  # the spec rules a vector case tests (docs/TRACEABILITY.md)
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -88,6 +98,19 @@ class Case:
         if len(self.steps) == 1:
             return self.steps[0].outcome
         return [s.outcome for s in self.steps]
+
+
+def with_divergences(case: Case) -> Case:
+    """The case with the spec §15 flags of its inputs added (`ihp_vectors.divergences`):
+    flags are computed, never hand-kept, for vector and generated cases alike. In a replay
+    sequence every step after the first meets a guard that has seen a capsule."""
+    found: set[str] = set()
+    for n, step in enumerate(case.steps):
+        args = {**step.args, "replay_guard": "case"} if case.sequence else step.args
+        found |= divergence_flags(case.operation, args, guard_seen=n > 0 and case.sequence)
+    if found <= set(case.flags):
+        return case
+    return replace(case, flags=(*case.flags, *sorted(found - set(case.flags))))
 
 
 def inject_guards(cases: Sequence[Case], run_token: str) -> list[list[dict[str, Any]]]:

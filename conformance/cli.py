@@ -1,4 +1,4 @@
-"""`ihp-conformance run | http | mutants`: the command line.
+"""`ihp-conformance run | http | mutants | spec`: the command line.
 
 Exit status: 0 when at least one case ran and no verdict was unexpected; 1 when a verdict
 was unexpected; 2 for usage errors and implementations that cannot start or do not
@@ -72,7 +72,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ihp-conformance", description="IHP v1 conformance suite")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,http,mutants}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,http,mutants,spec}")
     run = sub.add_parser("run", help="run the suite against an implementation's shim")
     run.add_argument("--impl", required=True, help='shim command (e.g. "node shim.js"), or "ref"')
     _add_run_options(run)
@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", metavar="PATH", help="write a JUnit XML report")
     run.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--details", action="store_true",
+                     help="print every unexpected verdict, by deviation")
+    run.add_argument("--write-expectations", metavar="FILE",
+                     help="write the expectations file that makes this run's deviations known")
+    run.add_argument("--full-report", action="store_true",
+                     help="keep the inputs and outputs of passing cases too (JSON report)")
     sub.add_parser("http", help="run the HTTP suite against a server", add_help=False)
     mutants = sub.add_parser("mutants", help="run the suite against every mutant: kill table")
     mutants.add_argument("--only", metavar="NAME", action="append", help="mutant name(s)")
@@ -89,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
         "--subprocess", action="store_true", help="run each mutant as a shim subprocess"
     )
     mutants.add_argument("--list", action="store_true", help="list the mutants and exit")
+    spec = sub.add_parser("spec", help="print the spec (spec/ihp-v1.md) the suite judges by")
+    spec.add_argument("--shim", action="store_true", help="the shim protocol instead")
+    spec.add_argument("--path", action="store_true", help="print the file's path, not its text")
     return parser
 
 
@@ -105,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from conformance.command_run import run_command
 
             return run_command(args)
+        if args.command == "spec":
+            from conformance.command_spec import spec_command
+
+            return spec_command(args)
         from conformance.command_mutants import mutants_command
 
         return mutants_command(args)

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from conformance.expectations import Expectations
 from conformance.model import CaseResult, RunReport, Verdict
 from conformance.reports import render_terminal, unwritable_report_path, write_report_files
+from conformance.triage import triage
 from ihp_client import HttpConnection, HttpResponse, ProfileError, ServerProfile, TlsOptions
 from ihp_client import parse_profile as parse_server_profile
 from ihp_ref import (
@@ -670,7 +672,9 @@ def run_http_suite(options: HttpSuiteOptions, only: Sequence[str] = ()) -> RunRe
             results.append(_run_case(case, session))
     else:
         notes.append("no usable profile: the other cases were not run")
+    results, deviations = triage(results, Expectations())
     return RunReport(implementation=options.base_url, seed=None, results=results,
+                     deviations=deviations,
                      suite="http", profiles=(PROFILE,), started_at=started_at,
                      duration_s=time.monotonic() - clock, notes=notes,
                      command="ihp-conformance http")

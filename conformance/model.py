@@ -17,6 +17,7 @@ __all__ = [
     "PROFILES",
     "UNEXPECTED_VERDICTS",
     "CaseResult",
+    "Deviation",
     "ProfileStatus",
     "ProfileSummary",
     "RunReport",
@@ -45,16 +46,18 @@ class Verdict(enum.StrEnum):
     UNSUPPORTED = "UNSUPPORTED"  # the implementation does not implement the operation
     TIMEOUT = "TIMEOUT"  # no answer within the per-request timeout
     CRASH = "CRASH"  # the implementation died or wrote garbage
+    NOT_RUN = "NOT_RUN"  # not sent: the implementation kept crashing on its operation
 
 
 #: Verdicts that make a run fail (exit status 1).
 UNEXPECTED_VERDICTS: frozenset[Verdict] = frozenset(
-    {Verdict.FAIL, Verdict.XPASS, Verdict.TIMEOUT, Verdict.CRASH}
+    {Verdict.FAIL, Verdict.XPASS, Verdict.TIMEOUT, Verdict.CRASH, Verdict.NOT_RUN}
 )
 #: Verdicts that are fine for the run.
 EXPECTED_VERDICTS: frozenset[Verdict] = frozenset(Verdict) - UNEXPECTED_VERDICTS
 #: Verdicts of cases that were actually executed against the implementation.
-_RAN_VERDICTS: frozenset[Verdict] = frozenset(Verdict) - {Verdict.SKIP, Verdict.UNSUPPORTED}
+_RAN_VERDICTS: frozenset[Verdict] = frozenset(Verdict) - {
+    Verdict.SKIP, Verdict.UNSUPPORTED, Verdict.NOT_RUN}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,11 @@ class CaseResult:
     """One case's verdict with what was sent, what was expected and what came back.
 
     `args`, `expected` and `actual` are test inputs and outputs (vectors, not secrets):
-    reports show them so that a failure can be reproduced by hand.
+    reports show them so that a failure can be reproduced by hand. A run keeps them for
+    the cases that did not pass only (unless asked to keep everything): a passing case is
+    its id and verdict. `difference` is the kind of difference (`"Codec→success"`),
+    `expectation` the expectations entry that applied (its label), `deviation` the id of
+    the deviation the case belongs to (set when the run is triaged).
     """
 
     case_id: str
@@ -76,6 +83,10 @@ class CaseResult:
     actual: object = None
     detail: str = ""
     duration_s: float = 0.0
+    difference: str = ""
+    rules: tuple[str, ...] = ()
+    expectation: str = ""
+    deviation: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.verdict, Verdict):
@@ -92,6 +103,35 @@ class CaseResult:
     def ran(self) -> bool:
         """True when the case was executed (not skipped, not unsupported)."""
         return self.verdict in _RAN_VERDICTS
+
+
+@dataclass(frozen=True, slots=True)
+class Deviation:
+    """One distinct defect: the unexpected (or known) verdicts that share a cause.
+
+    Cases group by the spec §15 flag that explains them when there is one; otherwise by
+    operation and kind of difference (`"HeaderIdMismatch→success"`), or by the way the
+    implementation broke the shim protocol (crash, timeout). `example` is the smallest
+    failing case (fewest input bytes). `known`: every case was expected (an expectations
+    entry), so the deviation does not fail the run.
+    """
+
+    deviation_id: str
+    title: str
+    kind: str  # "divergence", "difference", "crash", "timeout", "xpass"
+    known: bool
+    example: CaseResult
+    case_ids: tuple[str, ...]
+    operations: tuple[str, ...]
+    flag: str | None = None
+    rules: tuple[str, ...] = ()
+    section: str = ""
+    note: str = ""
+    not_run: int = 0  # cases of its operations not sent because of it (crash storms)
+
+    @property
+    def count(self) -> int:
+        return len(self.case_ids)
 
 
 class ProfileStatus(enum.StrEnum):
@@ -160,6 +200,8 @@ class RunReport:
     suite: str = "run"
     profiles: tuple[str, ...] = ()  # profiles in scope; others appear only if they have results
     unmatched_expectations: tuple[str, ...] = ()  # expectation globs that matched no case
+    unshown_divergences: tuple[str, ...] = ()  # known divergences (by flag) that never showed
+    deviations: list[Deviation] = field(default_factory=list)  # set by `triage`
     started_at: str = ""  # ISO 8601, UTC
     duration_s: float = 0.0
     notes: list[str] = field(default_factory=list)  # free-text remarks (restarts, aborts)

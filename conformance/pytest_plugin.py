@@ -121,7 +121,7 @@ class ConformanceItem(pytest.Item):
         requests = inject_guards([self.case], f"{impl.token}-{self.nodeid}")[0]
         try:
             responses = client.call_many([(self.case.operation, r) for r in requests])
-            verdict, why, actual = judge_case(self.case, responses)
+            verdict, why, actual, _ = judge_case(self.case, responses)
         except ShimError as exc:
             impl.client = None  # restarted for the next item
             verdict = Verdict.TIMEOUT if isinstance(exc, ShimTimeout) else Verdict.CRASH

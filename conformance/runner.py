@@ -8,35 +8,47 @@ each worker thread owns one implementation process and takes batches from a shar
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from conformance.cases import OPERATION_PROFILES, Case, Step, inject_guards, profile_of
+from conformance.cases import (
+    OPERATION_PROFILES,
+    Case,
+    Step,
+    inject_guards,
+    profile_of,
+    with_divergences,
+)
 from conformance.execute import (
+    BATCH_REQUESTS,
     DEFAULT_MAX_RESTARTS,
     STDERR_TAIL,
+    Batch,
     Client,
     Shared,
     Worker,
-    batches,
     execute,
     make_result,
+    shown_args,
 )
 from conformance.expectations import Expectations
 from conformance.generate import (
     DEFAULT_CASES_PER_OPERATION,
     Oracle,
-    generate_cases,
+    iter_generated_cases,
+    planned_cases,
     sanity_case,
 )
-from conformance.model import PROFILES, CaseResult, RunReport, Verdict
+from conformance.model import PROFILES, RunReport, Verdict
 from conformance.progress import Progress
 from conformance.shimclient import ShimClient, ShimError
+from conformance.triage import triage, unshown_divergences
 
 __all__ = [
     "Client",
@@ -70,6 +82,7 @@ class RunOptions:
     progress: bool | None = None  # None: a bar when standard error is a terminal
     vectors: bool = True
     max_restarts: int = DEFAULT_MAX_RESTARTS
+    keep_passing: bool = False  # keep the inputs and outputs of passing cases too
     client_factory: Callable[[], Client] | None = None
 
 
@@ -99,7 +112,8 @@ def load_vector_cases() -> tuple[list[Case], list[str]]:
             raw_steps = vc.steps if vc.steps else [vc]
             steps = tuple(Step(dict(s.args), s.expected, s.error) for s in raw_steps)
             profile = vc.profile or profile_of(vc.operation, vc.args)
-            cases.append(Case(vc.tc_id, vc.operation, profile, steps, tuple(vc.flags), vc.comment))
+            cases.append(Case(vc.tc_id, vc.operation, profile, steps, tuple(vc.flags), vc.comment,
+                              rules=tuple(vc.rules)))
         except (ValueError, TypeError, AttributeError) as exc:
             notes.append(f"vector case {getattr(vc, 'tc_id', '?')} malformed: {exc}")
     return cases, notes
@@ -132,15 +146,85 @@ def start_implementation(factory: Callable[[], Client]) -> tuple[Client, dict[st
     return client, _greet(client)
 
 
-def _select(options: RunOptions, oracle: Oracle, seed: int) -> tuple[list[Case], list[str]]:
-    """The vector and generated cases of the selected profiles."""
-    profiles = set(options.profiles or _SHIM_PROFILES)
-    cases, notes = load_vector_cases() if options.vectors else ([], [])
-    ops = {op for op, p in OPERATION_PROFILES.items() if p in profiles or (
+def _operations(profiles: set[str]) -> set[str]:
+    """The operations whose cases the profiles hold (decryption also for IHP-Replay)."""
+    return {op for op, p in OPERATION_PROFILES.items() if p in profiles or (
         op == "decrypt_capsule" and "IHP-Replay" in profiles)}  # fmt: skip
-    generated = generate_cases(seed, options.cases, ops, oracle, notes)
-    selected = [c for c in [*cases, *generated] if c.profile in profiles]
-    return selected, notes
+
+
+@dataclass
+class _Stream:
+    """The run's cases, one batch at a time: each case gets its index, its §15 flags and
+    its fresh replay-guard name; cases that are not sent (unsupported, skipped, abandoned)
+    get their result here; expectations entries are marked as they match."""
+
+    cases: Iterator[Case]
+    supported: set[str]
+    options: RunOptions
+    run_token: str
+    matched: set[int] = field(default_factory=set)
+    count: int = 0  # cases drawn so far; the next one's index
+    shared: Shared | None = None
+
+    def batches(self) -> Iterator[Batch]:
+        items: list[tuple[int, Case, list[dict[str, Any]]]] = []
+        size = 0
+        for raw in self.cases:
+            case, index = with_divergences(raw), self.count
+            self.count += 1
+            self._match(case)
+            requests = inject_guards([case], f"{self.run_token}-{index}")[0]
+            if self._decided(index, case, requests):
+                continue
+            items.append((index, case, requests))
+            size += len(requests)
+            if size >= BATCH_REQUESTS:
+                yield Batch(items)
+                items, size = [], 0
+        if items:
+            yield Batch(items)
+
+    def _match(self, case: Case) -> None:
+        for n, entry in enumerate(self.options.expectations.entries):
+            if n not in self.matched and entry.matches(case.case_id, case.flags):
+                self.matched.add(n)
+
+    def _decided(self, index: int, case: Case, requests: list[dict[str, Any]]) -> bool:
+        assert self.shared is not None
+        exp = self.options.expectations.lookup(case.case_id, case.flags)
+        if case.operation not in self.supported:
+            verdict, why = Verdict.UNSUPPORTED, "operation not in hello's ops"
+        elif exp is not None and exp.action == "skip" and case.origin != "sanity":
+            verdict, why = Verdict.SKIP, f"skipped: {exp.reason}"
+        elif (reason := self.shared.abandoned.get(case.operation)) is not None:
+            verdict, why = Verdict.NOT_RUN, reason
+        else:
+            return False
+        shown = shown_args(requests)
+        self.shared.record(index, make_result(case, verdict, why, None, shown, exp, 0.0,
+                                              keep=self.options.keep_passing))  # fmt: skip
+        return True
+
+    def unmatched(self) -> tuple[str, ...]:
+        entries = self.options.expectations.entries
+        return tuple(e.label for n, e in enumerate(entries) if n not in self.matched)
+
+
+def _cases(
+    options: RunOptions, oracle: Oracle, seed: int, supported: set[str], notes: list[str]
+) -> tuple[Iterator[Case], int, set[str]]:
+    """The vector and generated cases of the selected profiles, lazily; how many there
+    will be (about); and the operations in scope."""
+    profiles = set(options.profiles or _SHIM_PROFILES)
+    vectors, vector_notes = load_vector_cases() if options.vectors else ([], [])
+    notes += vector_notes
+    vectors = [c for c in vectors if c.profile in profiles]
+    ops = _operations(profiles) & supported  # generated cases only for supported operations
+    generated = (c for c in iter_generated_cases(seed, options.cases, ops, oracle, notes)
+                 if c.profile in profiles)  # fmt: skip
+    planned = len(vectors) + planned_cases(options.cases, ops)
+    in_scope = {c.operation for c in vectors} | ops
+    return itertools.chain(vectors, generated), planned, in_scope
 
 
 def run_suite(options: RunOptions) -> RunReport:
@@ -149,67 +233,65 @@ def run_suite(options: RunOptions) -> RunReport:
     t0 = time.perf_counter()
     seed = options.seed if options.seed is not None else secrets.randbelow(2**32)
     factory = client_factory_for(options)
-    first_client = _launch(factory)  # it starts up while the cases are generated
-    oracle = Oracle()
-    cases, notes = _select(options, oracle, seed)
-    hello = _greet(first_client)
+    first_client, hello = start_implementation(factory)
     supported = {op for op in hello.get("ops", []) if isinstance(op, str)}
-    # generated cases exist only for supported operations; vector cases say "not applicable"
-    cases = [c for c in cases if c.origin != "generated" or c.operation in supported]
-    in_scope = {c.operation for c in cases} & supported
-    first = sanity_case(in_scope, oracle, "first") or sanity_case(supported, oracle, "first")
-    last = sanity_case(in_scope, oracle, "last") or sanity_case(supported, oracle, "last")
+    oracle = Oracle()
+    notes: list[str] = []
+    cases, planned, in_scope = _cases(options, oracle, seed, supported, notes)
+    first = sanity_case(in_scope & supported, oracle, "first") or sanity_case(
+        supported, oracle, "first")
+    last = sanity_case(in_scope & supported, oracle, "last") or sanity_case(
+        supported, oracle, "last")
     if first is None or last is None:
         notes.append("no sanity case: the implementation supports none of the sanity operations")
-    ordered = [c for c in (first, *cases, last) if c is not None]
-    unmatched = options.expectations.unmatched((c.case_id, c.flags) for c in ordered)
-    requests = inject_guards(ordered, f"run-{uuid.uuid4().hex[:12]}")
-
-    results: dict[int, CaseResult] = {}
-    runnable: list[int] = []
-    for index, case in enumerate(ordered):
-        exp = options.expectations.lookup(case.case_id, case.flags)
-        if case.operation not in supported:
-            results[index] = make_result(case, Verdict.UNSUPPORTED, "operation not in hello's ops",
-                                     None, requests[index][0], Expectations(), 0.0)  # fmt: skip
-        elif exp is not None and exp.action == "skip" and case.origin != "sanity":
-            results[index] = make_result(case, Verdict.SKIP, f"skipped: {exp.reason}", None,
-                                     requests[index][0], Expectations(), 0.0)  # fmt: skip
-        else:
-            runnable.append(index)
-
-    sanity_last = [runnable.pop()] if last is not None and runnable else []
-    steps = sum(len(ordered[i].steps) for i in runnable) + len(sanity_last)
-    progress = Progress(steps, enabled=options.progress)
+    stream = _Stream(itertools.chain([first] if first else [], cases), supported, options,
+                     f"run-{uuid.uuid4().hex[:12]}")  # fmt: skip
+    progress = Progress(planned + 2, enabled=options.progress)
     shared = Shared(
-        batches=batches(ordered, runnable), cases=ordered, requests=requests,
-        expectations=options.expectations, fail_fast=options.fail_fast, progress=progress,
-        results=results, max_restarts=options.max_restarts,
+        source=stream.batches(), expectations=options.expectations, fail_fast=options.fail_fast,
+        progress=progress, keep_passing=options.keep_passing, max_restarts=options.max_restarts,
     )  # fmt: skip
+    stream.shared = shared
     workers = [Worker(shared, factory, first_client)]
     workers += [Worker(shared, factory, None) for _ in range(options.jobs - 1)]
     execute(workers)
-    if sanity_last and not shared.stop:
-        shared.batches = [sanity_last]  # the first process, still running: is it alive?
+    if last is not None and not shared.stop:  # the first process, still running: is it alive?
+        stream.cases = iter([last])
+        shared.source = stream.batches()
         workers[0].run()
     for worker in workers:
-        worker._retire()
+        worker.retire()
     progress.close()
+    return _report(options, hello, seed, shared, stream, started_at, t0, notes)
+
+
+def _report(
+    options: RunOptions, hello: dict[str, Any], seed: int, shared: Shared, stream: _Stream,
+    started_at: str, t0: float, notes: list[str],
+) -> RunReport:  # fmt: skip
     if shared.stop:
-        skipped = len(ordered) - len(shared.results)
+        skipped = stream.count - len(shared.results)
         shared.notes.append(f"fail-fast: stopped at the first unexpected verdict; "
                             f"{skipped} case(s) not run")  # fmt: skip
     if shared.restarts:
         shared.notes.append(f"the implementation was restarted {shared.restarts} time(s)")
+    for op, why in shared.abandoned.items():
+        left = sum(1 for r in shared.results.values()
+                   if r.operation == op and r.verdict == Verdict.NOT_RUN)  # fmt: skip
+        shared.notes.append(f"{op}: {why}; {left} case(s) not run")
+    results = [shared.results[i] for i in sorted(shared.results)]
+    results, deviations = triage(results, options.expectations)
     return RunReport(
         implementation=str(hello.get("implementation", options.impl)),
         implementation_version=str(hello.get("version", "")),
         seed=seed,
-        results=[shared.results[i] for i in sorted(shared.results)],
+        results=results,
         stderr="\n".join(shared.stderr),
         command=options.impl,
         profiles=tuple(options.profiles or _SHIM_PROFILES),
-        unmatched_expectations=unmatched,
+        unmatched_expectations=stream.unmatched(),
+        unshown_divergences=unshown_divergences(results, options.expectations),
+        deviations=deviations,
         started_at=started_at,
         duration_s=time.perf_counter() - t0,
         notes=[*notes, *shared.notes],

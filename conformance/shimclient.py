@@ -45,6 +45,9 @@ _EOF = object()
 Request = tuple[str, Mapping[str, Any]] | Mapping[str, Any]
 
 
+#: how long `hello` may take: starting a runtime (a JVM, a container) takes a while
+HELLO_TIMEOUT = 10.0
+
 class ShimError(Exception):
     """The shim broke the protocol; `completed` holds the responses received before."""
 
@@ -211,10 +214,13 @@ class ShimClient:
 
     def hello(self) -> dict[str, Any]:
         """Send `hello`; return its result (`implementation`, `version`, `ops`)."""
-        try:
+        per_request, self.timeout = self.timeout, max(self.timeout, HELLO_TIMEOUT)
+        try:  # a runtime may take longer to start than to answer a request
             resp = self.call("hello", {"protocol": PROTOCOL})
         except ShimError as exc:
             raise ShimStartError(f"no valid answer to hello: {exc}", stderr=exc.stderr) from None
+        finally:
+            self.timeout = per_request
         result = resp.get("result")
         if not resp.get("ok") or not isinstance(result, dict):
             raise ShimStartError("hello was refused", stderr=self.stderr_text())

@@ -25,7 +25,7 @@ from ihp_fuzz.harness.model import I64_MAX, I64_MIN, U64_MAX, CapsuleFields, Mod
 __all__ = ["TestOneInput", "main"]
 
 ERROR = ihp_ref.IhpError
-GOLDEN_KEY = golden.golden_session_key()
+GOLDEN_KEY = reference.golden_session_key()
 _DRIFTS = (0, 1, 300, 604_800, 604_801, -1)
 _PAYLOAD_LIMITS = (65_536, 1, 12, 65_535, 0, 65_537)
 _JSON_PAYLOAD_CAP = 4096

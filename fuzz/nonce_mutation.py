@@ -26,7 +26,7 @@ from ihp_fuzz.harness.mutator import CapsuleMutator
 
 __all__ = ["TestOneInput", "main"]
 
-KEY = golden.golden_session_key()
+KEY = reference.golden_session_key()
 SESSION_KEY = ihp_ref.SessionKey(KEY)
 ENV_HASH = ihp_ref.ServerEnvHash(golden.GOLDEN_ENV_HASH)
 ERROR = ihp_ref.IhpError

@@ -114,11 +114,6 @@ class HttpConnection:
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers)
         return HttpResponse(event.status_code, headers, b"".join(chunks))
 
-    @property
-    def reusable(self) -> bool:
-        return self._h11.our_state in (h11.IDLE, h11.DONE) and self._h11.their_state in (
-            h11.IDLE, h11.DONE)
-
     def close(self) -> None:
         if self._tls:
             self._tls.close()

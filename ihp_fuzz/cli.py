@@ -16,7 +16,7 @@ from ihp_fuzz import crashes, regressions
 from ihp_fuzz.campaign import CampaignOptions, run_campaign
 from ihp_fuzz.durations import parse_duration
 from ihp_fuzz.errors import FuzzToolError
-from ihp_fuzz.harnesses import HARNESSES, Harness, fuzz_dir, get_harness
+from ihp_fuzz.harnesses import HARNESSES, Harness, checkout_fuzz_dir, fuzz_dir, get_harness
 from ihp_fuzz.libfuzzer import harness_env
 from ihp_fuzz.progress import Progress
 
@@ -105,7 +105,8 @@ def _crash_file(path: Path) -> Path:
 
 
 def _campaign(args: argparse.Namespace, harnesses: Sequence[Harness], budget: int) -> int:
-    options = CampaignOptions(harnesses, fuzz_dir(), args.out, budget, args.jobs,
+    root = checkout_fuzz_dir("--update-seeds") if args.update_seeds else fuzz_dir()
+    options = CampaignOptions(harnesses, root, args.out, budget, args.jobs,
                               args.pythonpath, args.minimize, args.update_seeds, args.extra)
     report = run_campaign(options, Progress(quiet=args.quiet))
     print(f"summary: {args.out / 'summary.md'} ({len(report.new_findings)} new, "
@@ -127,7 +128,7 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 def _promote(args: argparse.Namespace) -> int:
     harness, crash = _guess_harness(args.crash_file, args.harness), _crash_file(args.crash_file)
-    root, env = fuzz_dir(), harness_env(args.pythonpath)
+    root, env = checkout_fuzz_dir("ihp-fuzz promote"), harness_env(args.pythonpath)
     replay = crashes.reproduce(harness, root, crash, env)
     if not replay.crashed or replay.signature is None:
         raise FuzzToolError(f"{crash} does not reproduce with {harness.name}: not promoted", 1)

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from ihp_fuzz.errors import FuzzToolError
 
-__all__ = ["HARNESSES", "Harness", "fuzz_dir", "get_harness"]
+__all__ = [
+    "HARNESSES",
+    "Harness",
+    "checkout_fuzz_dir",
+    "fuzz_dir",
+    "get_harness",
+    "packaged_fuzz_dir",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +69,34 @@ def get_harness(name: str) -> Harness:
     raise FuzzToolError(f"unknown harness {name!r} (known: {known})")
 
 
+# A checkout keeps the harnesses, seeds and dictionaries in fuzz/ at the repository root; the
+# wheel force-includes that folder as ihp_fuzz/_data/fuzz (pyproject.toml).
+_CHECKOUT_FUZZ_DIR = Path(__file__).resolve().parent.parent / "fuzz"
+
+
+def packaged_fuzz_dir() -> Path:
+    """Where an installed wheel keeps `fuzz/` (absent in a checkout)."""
+    return Path(str(files("ihp_fuzz").joinpath("_data").joinpath("fuzz")))
+
+
 def fuzz_dir() -> Path:
-    """`fuzz/` of the checkout (override: IHP_FUZZ_DIR)."""
+    """`fuzz/`: IHP_FUZZ_DIR if set, else the installed wheel's copy, else the checkout's."""
     override = os.environ.get("IHP_FUZZ_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parent.parent / "fuzz"
+    if override:
+        path = Path(override)
+    else:
+        packaged = packaged_fuzz_dir()
+        path = packaged if (packaged / "corpus").is_dir() else _CHECKOUT_FUZZ_DIR
     if not (path / "corpus").is_dir():
         raise FuzzToolError(f"no fuzz directory at {path} (set IHP_FUZZ_DIR to the checkout's "
                             "fuzz/ folder)")
+    return path
+
+
+def checkout_fuzz_dir(purpose: str) -> Path:
+    """`fuzz/` for a command that writes into it: never the installed wheel's copy."""
+    path = fuzz_dir()
+    if not os.environ.get("IHP_FUZZ_DIR") and path == packaged_fuzz_dir():
+        raise FuzzToolError(f"{purpose} writes into fuzz/ of a checkout; this is the installed "
+                            "copy: set IHP_FUZZ_DIR to the checkout's fuzz/ folder")
     return path

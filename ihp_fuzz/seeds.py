@@ -13,7 +13,7 @@ import hashlib
 import json
 import struct
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import blake3
@@ -22,9 +22,6 @@ from ihp_fuzz.harness import asgi, golden, inputs, server_model, wire
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, CapsuleFields, plaintext, seal
 
 __all__ = ["fixture_fields", "seed_inputs", "write_seeds"]
-
-Body = Callable[[CapsuleFields], bytes]
-
 
 def fixture_fields() -> CapsuleFields:
     """`capsule_v1.hex` of spec §17 (its own key; the decoders only need its bytes)."""

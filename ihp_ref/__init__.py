@@ -1,4 +1,4 @@
-"""IHP v1 reference implementation (spec `ihp-v1.md`), sans-I/O.
+"""IHP v1 reference implementation (spec `spec/ihp-v1.md`), sans-I/O.
 
 This module only re-exports; the work lives in the private modules. Time, keys and
 randomness come in as arguments: the core never reads a clock, a file or the network.

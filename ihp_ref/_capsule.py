@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 # spec §7.4 and §7.5 as data: (step, rule, error code). The code below follows these
-# tables line by line; the docs and the vectors' traceability quote them.
+# tables in order: tests/test_ref_capsule.py breaks each coded check alone, then together
+# with every later one, and expects the table's code both times.
 ENCRYPTION_CHECKS: tuple[tuple[int, str, ErrorCode | None], ...] = (
     (0, "argument construction (nonce, key, timestamp, password, field types)", None),
     (1, "network context: path_hint = 0", ErrorCode.CODEC),

@@ -1,6 +1,8 @@
 """From case specifications to vector-file documents, asking the reference for outcomes.
 
-A generator declares each case's inputs and, for an invalid case, the error the spec rule
+A generator declares each case as a `Row` (every field by name) in a table; the table's
+`Table` adds what its rows share (the id prefix, flags, rules) and makes the `CaseSpec`s.
+A row declares the case's inputs and, for an invalid case, the error the spec rule
 predicts. `build_file` runs every case through the reference's in-process shim and fails
 when the reference disagrees with the declared error: the reference never silently defines
 what an invalid case expects. For a valid case the reference's result is recorded; the
@@ -9,7 +11,7 @@ independent verifier (`ihp_vectors.independent`) re-derives it with a second cod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +27,9 @@ __all__ = [
     "GenerationError",
     "GroupSpec",
     "Handler",
+    "Row",
     "StepSpec",
+    "Table",
     "build_file",
     "call",
 ]
@@ -65,6 +69,54 @@ class CaseSpec:
     args: dict[str, Any] = field(default_factory=dict)
     error: str | None = None  # declared outcome: None = valid
     steps: tuple[StepSpec, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    """One case as a generator's table declares it.
+
+    `tc` is the case id under its table's prefix; `args` replace the group's arguments and
+    are written to the vector file as they are; `error` is the spec §8 code the rule under
+    test predicts (None: the case is valid); `flags` and `rules` are the row's own, its
+    table adds the ones all its rows share. A replay sequence has `steps` instead of an
+    outcome. An invalid case (or step) also traces to its error code's rule (`8.<code>`),
+    which `build_file` adds: rows never list it.
+    """
+
+    tc: str
+    comment: str
+    args: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    flags: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    steps: tuple[StepSpec, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    """What every row of one table shares: `prefix` goes before each row's `tc`, `flags`
+    before each row's flags, `rules` join each row's rules, and `valid_rules` join the
+    rules of each valid row (what a success exercises: the seal, the encodings, ...)."""
+
+    prefix: str
+    flags: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    valid_rules: tuple[str, ...] = ()
+
+    def cases(self, rows: Iterable[Row]) -> list[CaseSpec]:
+        return [self.case(row) for row in rows]
+
+    def case(self, row: Row) -> CaseSpec:
+        outcome_rules = self.valid_rules if row.error is None and row.steps is None else ()
+        return CaseSpec(
+            f"{self.prefix}{row.tc}",
+            row.comment,
+            (*self.flags, *row.flags),
+            (*self.rules, *row.rules, *outcome_rules),
+            row.args,
+            row.error,
+            row.steps,
+        )
 
 
 @dataclass(frozen=True)
@@ -111,27 +163,34 @@ class _Runner:
         return {"error": declared}
 
 
-def _check_spec(case: CaseSpec) -> None:
+def _traced_rules(case: CaseSpec) -> list[str]:
+    """The case's rules, with the ones its outcome implies: a divergence flag (spec §15)
+    traces to its §15 rule, a declared error (of the case or a step) to its §8 code."""
+    errors = [case.error] if case.steps is None else [step.error for step in case.steps]
+    rules = sorted(
+        {
+            *case.rules,
+            *(f"15.{flag}" for flag in case.flags if flag in DIVERGENCE_FLAGS),
+            *(f"8.{error}" for error in errors if error is not None),
+        }
+    )
     unknown_flags = [flag for flag in case.flags if flag not in NOTES]
-    unknown_rules = [rule for rule in case.rules if rule not in RULE_IDS]
-    if unknown_flags or unknown_rules or not case.rules:
+    unknown_rules = [rule for rule in rules if rule not in RULE_IDS]
+    if unknown_flags or unknown_rules or not rules:
         raise GenerationError(
             f"{case.tc_id}: unknown flags {unknown_flags} / rules {unknown_rules} or no rule"
         )
+    return rules
 
 
 def _case_document(
     runner: _Runner, op: str, group_args: Mapping[str, Any], case: CaseSpec
 ) -> dict[str, Any]:
-    _check_spec(case)
     document: dict[str, Any] = {
         "tcId": case.tc_id,
         "comment": case.comment,
         "flags": list(case.flags),
-        # a divergence flag (spec §15) always traces to its §15 rule
-        "rules": sorted(
-            {*case.rules, *(f"15.{flag}" for flag in case.flags if flag in DIVERGENCE_FLAGS)}
-        ),
+        "rules": _traced_rules(case),
     }
     if case.steps is None:
         document["result"] = "valid" if case.error is None else "invalid"

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._build import Handler, call
+from ._build import Handler, Row, call
 from ._enc import dec, det_bytes, hx, network
 
 __all__ = [
     "BASE",
+    "BASE_TIMESTAMP",
     "ENV_HASH_LENGTH_ROWS",
     "SESSION_KEY_LENGTH_ROWS",
-    "ArgumentRow",
-    "encrypt_args",
     "encrypt_with",
+    "version_not_allowed_rows",
 ]
 
 # One session: pseudorandom key, env hash and nonce, fixed by their labels.
@@ -31,38 +32,81 @@ BASE: dict[str, Any] = {
 }
 BASE_TIMESTAMP = 1_700_000_000
 
-# (case id, error, comment, arguments replaced, rules): step-0 rows of a capsule operation
-ArgumentRow = tuple[str, str, str, dict[str, Any], tuple[str, ...]]
-# the rows encryption and decryption share: both take a session key and an env hash
-SESSION_KEY_LENGTH_ROWS: tuple[ArgumentRow, ...] = (
-    ("key-length/0", "KeyLength", "an empty session key", {"session_key": ""}, ("6.key-length",)),
-    (
-        "key-length/31",
-        "KeyLength",
-        "a 31-byte session key",
-        {"session_key": hx(bytes(31))},
-        ("6.key-length",),
+# the step-0 rows encryption and decryption share: both take a session key and an env hash
+SESSION_KEY_LENGTH_ROWS: tuple[Row, ...] = (
+    Row(
+        tc="key-length/0",
+        comment="an empty session key",
+        args={"session_key": ""},
+        error="KeyLength",
+        rules=("6.key-length",),
     ),
-    (
-        "key-length/33",
-        "KeyLength",
-        "a 33-byte session key",
-        {"session_key": hx(bytes(33))},
-        ("6.key-length",),
+    Row(
+        tc="key-length/31",
+        comment="a 31-byte session key",
+        args={"session_key": hx(bytes(31))},
+        error="KeyLength",
+        rules=("6.key-length",),
+    ),
+    Row(
+        tc="key-length/33",
+        comment="a 33-byte session key",
+        args={"session_key": hx(bytes(33))},
+        error="KeyLength",
+        rules=("6.key-length",),
     ),
 )
-ENV_HASH_LENGTH_ROWS: tuple[ArgumentRow, ...] = (
-    ("env-hash-length/31", "Codec", "a 31-byte env hash", {"env_hash": hx(bytes(31))}, ()),
-    ("env-hash-length/33", "Codec", "a 33-byte env hash", {"env_hash": hx(bytes(33))}, ()),
+ENV_HASH_LENGTH_ROWS: tuple[Row, ...] = (
+    Row(
+        tc="env-hash-length/31",
+        comment="a 31-byte env hash",
+        args={"env_hash": hx(bytes(31))},
+        error="Codec",
+    ),
+    Row(
+        tc="env-hash-length/33",
+        comment="a 33-byte env hash",
+        args={"env_hash": hx(bytes(33))},
+        error="Codec",
+    ),
 )
 
 
-def encrypt_args(**over: Any) -> dict[str, Any]:
-    """BASE with some arguments replaced."""
-    return {**BASE, **over}
-
-
-def encrypt_with(handle: Handler, **over: Any) -> dict[str, Any]:
-    """The capsule (shim object) the reference makes from BASE with `over` replaced."""
-    capsule: dict[str, Any] = call(handle, "encrypt_capsule", encrypt_args(**over))["capsule"]
+def encrypt_with(handle: Handler, replaced: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The capsule (shim object) the reference makes from BASE with `replaced` arguments."""
+    args = {**BASE, **(replaced or {})}
+    capsule: dict[str, Any] = call(handle, "encrypt_capsule", args)["capsule"]
     return capsule
+
+
+# (version, config, comment): a version the config does not allow
+_VERSIONS_NOT_ALLOWED: tuple[tuple[int, dict[str, Any], str], ...] = (
+    (2, {}, "version 2, default allow-list [1]"),
+    (0, {}, "version 0, unknown"),
+    (3, {}, "version 3, unknown"),
+    (255, {}, "version 255, unknown"),
+    (1, {"allowed_versions": [2]}, "version 1, allowed [2]"),
+    (3, {"allowed_versions": [1, 2]}, "version 3, allowed [1, 2]"),
+)
+
+
+def version_not_allowed_rows(
+    step: str, versioned: Callable[[int], dict[str, Any]]
+) -> tuple[Row, ...]:
+    """The InvalidVersion rows of encryption (step 7.4.3) and decryption (7.5.2):
+    `versioned(v)` gives the arguments that carry version `v`."""
+
+    def allowed(config: dict[str, Any]) -> str:
+        return "-".join(str(v) for v in config.get("allowed_versions", [1]))
+
+    return tuple(
+        Row(
+            tc=f"version/{version}-not-in-{allowed(config)}",
+            comment=f"{comment} (step {step.rsplit('.', 1)[1]})",
+            args={**versioned(version), "config": config},
+            error="InvalidVersion",
+            flags=("VersionNotAllowed",),
+            rules=(step, "4.versions-range"),
+        )
+        for version, config, comment in _VERSIONS_NOT_ALLOWED
+    )

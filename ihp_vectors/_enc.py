@@ -1,4 +1,4 @@
-"""Shim-protocol value encodings (shim-protocol.md, value encodings) for the generators."""
+"""Shim-protocol value encodings (spec/shim-protocol.md, value encodings) for the generators."""
 
 from __future__ import annotations
 

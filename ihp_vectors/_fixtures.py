@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._build import Handler, call
+from ._build import Handler, Row, call
 from ._enc import dec, hx, network
 
-__all__ = ["GOLDEN_HEX", "GOLDEN_JSON", "Fixture", "fixture_keys"]
+__all__ = ["GOLDEN_HEX", "GOLDEN_JSON", "Fixture", "fixture_keys", "ktv_rows"]
 
 _EXPORTER = b"tls exporter key material"
 
@@ -120,3 +121,23 @@ def fixture_keys(handle: Handler, fixture: Fixture) -> dict[str, Any]:
         "session_key": session_key,
         "capsule": capsule,
     }
+
+
+def ktv_rows(
+    handle: Handler, comment: str, args: Callable[[Fixture, dict[str, Any]], dict[str, Any]]
+) -> list[Row]:
+    """One valid row per §17 fixture (id: its name, flag Ktv, its 17.golden-* rule).
+
+    `args(fixture, keys)` gives the row's arguments from the fixture and its `fixture_keys`;
+    `comment` is formatted with the fixture's `name`.
+    """
+    return [
+        Row(
+            tc=fixture.name,
+            comment=comment.format(name=fixture.name),
+            args=args(fixture, fixture_keys(handle, fixture)),
+            flags=("Ktv",),
+            rules=(rule,),
+        )
+        for fixture, rule in ((GOLDEN_JSON, "17.golden-json"), (GOLDEN_HEX, "17.golden-hex"))
+    ]

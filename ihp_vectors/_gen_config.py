@@ -2,157 +2,226 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ._build import CaseSpec, FileSpec, GroupSpec, Handler
+from ._build import FileSpec, GroupSpec, Handler, Row, Table
 
 __all__ = ["spec"]
 
 _MAX_DRIFT = 604_800  # spec §3 MAX_ALLOWED_DRIFT_SECONDS
 
 
-def _valid(
-    tc: str,
-    comment: str,
-    config: dict[str, Any],
-    rules: tuple[str, ...],
-    flags: tuple[str, ...] = ("Boundary",),
-) -> CaseSpec:
-    return CaseSpec(f"config/{tc}", comment, flags, rules, {"config": config})
+_DRIFT, _VERSIONS, _AEAD = ("4.drift-range",), ("4.versions-range",), ("4.aead",)
+_PAYLOAD, _FINGERPRINT = ("4.payload-range",), ("4.fingerprint-range",)
+_EVERY_FIELD = (*_DRIFT, *_VERSIONS, *_AEAD, *_PAYLOAD, *_FINGERPRINT)
+_V2 = ("ExperimentalV2", "V2NotCompiled")
+# an invalid config: validate() fails with Config (spec §4)
+_INVALID = ("InvalidConfig", "Boundary")
+_VALIDATE = "4.validate"
 
-
-def _invalid(
-    tc: str,
-    comment: str,
-    config: dict[str, Any],
-    rules: tuple[str, ...],
-    flags: tuple[str, ...] = ("InvalidConfig", "Boundary"),
-) -> CaseSpec:
-    return CaseSpec(
-        f"config/{tc}",
-        comment,
-        flags,
-        (*rules, "4.validate", "8.Config"),
-        {"config": config},
-        error="Config",
-    )
-
-
-def _cases() -> list[CaseSpec]:
-    d, v, a = ("4.drift-range",), ("4.versions-range",), ("4.aead",)
-    p, f = ("4.payload-range",), ("4.fingerprint-range",)
-    return [
-        _valid(
-            "default", "every key absent: the spec §4 defaults", {}, (*d, *v, *a, *p, *f), ("Ktv",)
-        ),
-        _valid(
-            "explicit-defaults",
-            "every key at its default value",
-            {
+_ROWS: tuple[Row, ...] = (
+    Row(
+        tc="default",
+        comment="every key absent: the spec §4 defaults",
+        args={"config": {}},
+        flags=("Ktv",),
+        rules=_EVERY_FIELD,
+    ),
+    Row(
+        tc="explicit-defaults",
+        comment="every key at its default value",
+        args={
+            "config": {
                 "max_timestamp_drift": 300,
                 "allowed_versions": [1],
                 "aead_algorithm": "AES256GCM",
                 "max_payload_bytes": 65536,
                 "max_fingerprint_bytes": 4096,
-            },
-            (*d, *v, *a, *p, *f),
-            ("Ktv",),
-        ),
-        _valid("drift/zero", "drift 0 is the lower bound", {"max_timestamp_drift": 0}, d),
-        _valid(
-            "drift/max", "drift 604,800 is the upper bound", {"max_timestamp_drift": _MAX_DRIFT}, d
-        ),
-        _invalid("drift/max-plus-1", "drift 604,801", {"max_timestamp_drift": _MAX_DRIFT + 1}, d),
-        _invalid("drift/negative", "drift -1 (validate: Config)", {"max_timestamp_drift": -1}, d),
-        _invalid(
-            "drift/i64-max",
-            "drift I64_MAX",
-            {"max_timestamp_drift": 2**63 - 1},
-            d,
-            ("InvalidConfig", "EdgeCaseValue"),
-        ),
-        _valid("versions/v1", "allowed [1]", {"allowed_versions": [1]}, v),
-        _valid(
-            "versions/v2-only",
-            "allowed [2]: experimental v2 only",
-            {"allowed_versions": [2]},
-            v,
-            ("ExperimentalV2", "V2NotCompiled"),
-        ),
-        _valid(
-            "versions/v1-v2",
-            "allowed [1, 2]",
-            {"allowed_versions": [1, 2]},
-            v,
-            ("ExperimentalV2", "V2NotCompiled"),
-        ),
-        _valid(
-            "versions/v2-v1",
-            "allowed [2, 1]: a set, order is irrelevant",
-            {"allowed_versions": [2, 1]},
-            v,
-            ("ExperimentalV2", "V2NotCompiled"),
-        ),
-        _invalid("versions/empty", "allowed []: must be non-empty", {"allowed_versions": []}, v),
-        _invalid("versions/zero", "allowed [0]", {"allowed_versions": [0]}, v),
-        _invalid("versions/three", "allowed [3]", {"allowed_versions": [3]}, v),
-        _invalid(
-            "versions/v1-and-three",
-            "allowed [1, 3]: one unknown member",
-            {"allowed_versions": [1, 3]},
-            v,
-        ),
-        _invalid("versions/255", "allowed [255]", {"allowed_versions": [255]}, v),
-        _invalid(
-            "aead/chacha",
-            "aead CHACHA20POLY1305",
-            {"aead_algorithm": "CHACHA20POLY1305"},
-            a,
-            ("InvalidConfig",),
-        ),
-        _invalid(
-            "aead/aes128", "aead AES128GCM", {"aead_algorithm": "AES128GCM"}, a, ("InvalidConfig",)
-        ),
-        _invalid("aead/empty", "aead empty string", {"aead_algorithm": ""}, a, ("InvalidConfig",)),
-        _valid(
-            "payload/one", "max_payload_bytes 1 is the lower bound", {"max_payload_bytes": 1}, p
-        ),
-        _valid("payload/max", "max_payload_bytes 65,536", {"max_payload_bytes": 65536}, p),
-        _invalid("payload/zero", "max_payload_bytes 0", {"max_payload_bytes": 0}, p),
-        _invalid("payload/max-plus-1", "max_payload_bytes 65,537", {"max_payload_bytes": 65537}, p),
-        _invalid("payload/negative", "max_payload_bytes -1", {"max_payload_bytes": -1}, p),
-        _valid("fingerprint/one", "max_fingerprint_bytes 1", {"max_fingerprint_bytes": 1}, f),
-        _valid(
-            "fingerprint/max", "max_fingerprint_bytes 4,096", {"max_fingerprint_bytes": 4096}, f
-        ),
-        _invalid("fingerprint/zero", "max_fingerprint_bytes 0", {"max_fingerprint_bytes": 0}, f),
-        _invalid(
-            "fingerprint/max-plus-1",
-            "max_fingerprint_bytes 4,097",
-            {"max_fingerprint_bytes": 4097},
-            f,
-        ),
-        _invalid(
-            "multiple/all-fields",
-            "every field out of range at once",
-            {
+            }
+        },
+        flags=("Ktv",),
+        rules=_EVERY_FIELD,
+    ),
+    Row(
+        tc="drift/zero",
+        comment="drift 0 is the lower bound",
+        args={"config": {"max_timestamp_drift": 0}},
+        flags=("Boundary",),
+        rules=_DRIFT,
+    ),
+    Row(
+        tc="drift/max",
+        comment="drift 604,800 is the upper bound",
+        args={"config": {"max_timestamp_drift": _MAX_DRIFT}},
+        flags=("Boundary",),
+        rules=_DRIFT,
+    ),
+    Row(
+        tc="drift/max-plus-1",
+        comment="drift 604,801",
+        args={"config": {"max_timestamp_drift": _MAX_DRIFT + 1}},
+        error="Config",
+        flags=_INVALID,
+        rules=(*_DRIFT, _VALIDATE),
+    ),
+    Row(
+        tc="drift/negative",
+        comment="drift -1 (validate: Config)",
+        args={"config": {"max_timestamp_drift": -1}},
+        error="Config",
+        flags=_INVALID,
+        rules=(*_DRIFT, _VALIDATE),
+    ),
+    Row(
+        tc="drift/i64-max",
+        comment="drift I64_MAX",
+        args={"config": {"max_timestamp_drift": 2**63 - 1}},
+        error="Config",
+        flags=("InvalidConfig", "EdgeCaseValue"),
+        rules=(*_DRIFT, _VALIDATE),
+    ),
+    Row(
+        tc="versions/v1",
+        comment="allowed [1]",
+        args={"config": {"allowed_versions": [1]}},
+        flags=("Boundary",),
+        rules=_VERSIONS,
+    ),
+    Row(
+        tc="versions/v2-only",
+        comment="allowed [2]: experimental v2 only",
+        args={"config": {"allowed_versions": [2]}},
+        flags=_V2,
+        rules=_VERSIONS,
+    ),
+    Row(
+        tc="versions/v1-v2",
+        comment="allowed [1, 2]",
+        args={"config": {"allowed_versions": [1, 2]}},
+        flags=_V2,
+        rules=_VERSIONS,
+    ),
+    Row(
+        tc="versions/v2-v1",
+        comment="allowed [2, 1]: a set, order is irrelevant",
+        args={"config": {"allowed_versions": [2, 1]}},
+        flags=_V2,
+        rules=_VERSIONS,
+    ),
+    *(
+        Row(
+            tc=f"versions/{tc}",
+            comment=comment,
+            args={"config": {"allowed_versions": allowed}},
+            error="Config",
+            flags=_INVALID,
+            rules=(*_VERSIONS, _VALIDATE),
+        )
+        for tc, allowed, comment in (
+            ("empty", [], "allowed []: must be non-empty"),
+            ("zero", [0], "allowed [0]"),
+            ("three", [3], "allowed [3]"),
+            ("v1-and-three", [1, 3], "allowed [1, 3]: one unknown member"),
+            ("255", [255], "allowed [255]"),
+        )
+    ),
+    *(
+        Row(
+            tc=f"aead/{tc}",
+            comment=comment,
+            args={"config": {"aead_algorithm": algorithm}},
+            error="Config",
+            flags=("InvalidConfig",),
+            rules=(*_AEAD, _VALIDATE),
+        )
+        for tc, algorithm, comment in (
+            ("chacha", "CHACHA20POLY1305", "aead CHACHA20POLY1305"),
+            ("aes128", "AES128GCM", "aead AES128GCM"),
+            ("empty", "", "aead empty string"),
+        )
+    ),
+    Row(
+        tc="payload/one",
+        comment="max_payload_bytes 1 is the lower bound",
+        args={"config": {"max_payload_bytes": 1}},
+        flags=("Boundary",),
+        rules=_PAYLOAD,
+    ),
+    Row(
+        tc="payload/max",
+        comment="max_payload_bytes 65,536",
+        args={"config": {"max_payload_bytes": 65536}},
+        flags=("Boundary",),
+        rules=_PAYLOAD,
+    ),
+    *(
+        Row(
+            tc=f"payload/{tc}",
+            comment=f"max_payload_bytes {comment}",
+            args={"config": {"max_payload_bytes": limit}},
+            error="Config",
+            flags=_INVALID,
+            rules=(*_PAYLOAD, _VALIDATE),
+        )
+        for tc, limit, comment in (
+            ("zero", 0, "0"),
+            ("max-plus-1", 65537, "65,537"),
+            ("negative", -1, "-1"),
+        )
+    ),
+    Row(
+        tc="fingerprint/one",
+        comment="max_fingerprint_bytes 1",
+        args={"config": {"max_fingerprint_bytes": 1}},
+        flags=("Boundary",),
+        rules=_FINGERPRINT,
+    ),
+    Row(
+        tc="fingerprint/max",
+        comment="max_fingerprint_bytes 4,096",
+        args={"config": {"max_fingerprint_bytes": 4096}},
+        flags=("Boundary",),
+        rules=_FINGERPRINT,
+    ),
+    Row(
+        tc="fingerprint/zero",
+        comment="max_fingerprint_bytes 0",
+        args={"config": {"max_fingerprint_bytes": 0}},
+        error="Config",
+        flags=_INVALID,
+        rules=(*_FINGERPRINT, _VALIDATE),
+    ),
+    Row(
+        tc="fingerprint/max-plus-1",
+        comment="max_fingerprint_bytes 4,097",
+        args={"config": {"max_fingerprint_bytes": 4097}},
+        error="Config",
+        flags=_INVALID,
+        rules=(*_FINGERPRINT, _VALIDATE),
+    ),
+    Row(
+        tc="multiple/all-fields",
+        comment="every field out of range at once",
+        args={
+            "config": {
                 "max_timestamp_drift": _MAX_DRIFT + 1,
                 "allowed_versions": [],
                 "aead_algorithm": "NONE",
                 "max_payload_bytes": 0,
                 "max_fingerprint_bytes": 0,
-            },
-            (*d, *v, *a, *p, *f),
-            ("InvalidConfig", "CheckOrder"),
-        ),
-        _invalid(
-            "multiple/drift-and-payload",
-            "drift and payload limit out of range",
-            {"max_timestamp_drift": -5, "max_payload_bytes": 70000},
-            (*d, *p),
-            ("InvalidConfig", "CheckOrder"),
-        ),
-    ]
+            }
+        },
+        error="Config",
+        flags=("InvalidConfig", "CheckOrder"),
+        rules=(*_EVERY_FIELD, _VALIDATE),
+    ),
+    Row(
+        tc="multiple/drift-and-payload",
+        comment="drift and payload limit out of range",
+        args={"config": {"max_timestamp_drift": -5, "max_payload_bytes": 70000}},
+        error="Config",
+        flags=("InvalidConfig", "CheckOrder"),
+        rules=(*_DRIFT, *_PAYLOAD, _VALIDATE),
+    ),
+)
 
 
 def spec(handle: Handler) -> FileSpec:
@@ -165,6 +234,11 @@ def spec(handle: Handler) -> FileSpec:
             "Generated by `ihp-vectors generate`; do not edit.",
         ),
         groups=[
-            GroupSpec("validate(config): {} on success, Config otherwise", {}, _cases(), "config")
+            GroupSpec(
+                "validate(config): {} on success, Config otherwise",
+                {},
+                Table(prefix="config/").cases(_ROWS),
+                "config",
+            )
         ],
     )

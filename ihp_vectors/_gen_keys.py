@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._build import CaseSpec, FileSpec, GroupSpec, Handler, call
+from ._build import CaseSpec, FileSpec, GroupSpec, Handler, Row, Table, call
 from ._enc import U64_MAX, dec, det_bytes, det_int, hx, network
-from ._fixtures import GOLDEN_HEX, GOLDEN_JSON, fixture_keys
+from ._fixtures import GOLDEN_HEX, GOLDEN_JSON, Fixture, ktv_rows
 
 __all__ = ["profile_key_spec", "sep_hash_spec", "session_key_spec"]
 
@@ -30,177 +30,190 @@ def _sep(
     }
 
 
-def _sep_case(
-    tc: str,
-    comment: str,
-    flags: tuple[str, ...],
-    rules: tuple[str, ...],
-    sep: dict[str, Any],
-    limit: int | None = None,
-    error: str | None = None,
-) -> CaseSpec:
-    args: dict[str, Any] = {"sep": sep}
-    if limit is not None:
-        args["max_fingerprint_bytes"] = limit
-    base = ("5.hash-encoding", "2.blake3") if error is None else ("8.Codec",)
-    return CaseSpec(f"sep/{tc}", comment, flags, (*base, *rules), args, error)
+def _sep_args(sep: dict[str, Any], limit: int | None = None) -> dict[str, Any]:
+    """The sep_hash arguments: the profile, and the fingerprint limit when not the default."""
+    return {"sep": sep} if limit is None else {"sep": sep, "max_fingerprint_bytes": limit}
 
 
-def _sep_cases() -> list[CaseSpec]:
-    ml, q = ("5.max-len-bytes",), ("5.quote-presence",)
-    cases = [
-        _sep_case(
-            "ktv/capsule-v1",
-            "the SEP of the capsule_v1.hex fixture (spec §17)",
-            ("Ktv",),
-            q,
-            GOLDEN_HEX.sep or {},
-        ),
-        _sep_case(
-            "empty/no-quote",
-            "four empty fingerprints, no quote",
-            ("EdgeCaseValue",),
-            ("5.empty-valid", *q),
-            _sep("", "", "", ""),
-        ),
-        _sep_case(
-            "empty/empty-quote",
-            "four empty fingerprints, an empty quote",
-            ("EdgeCaseValue", "QuotePresence"),
-            ("5.empty-valid", *q),
-            _sep("", "", "", "", b""),
-        ),
-        _sep_case("quote/absent", "no quote: Q = 0x00", ("QuotePresence",), q, _sep()),
-        _sep_case(
-            "quote/empty",
-            "an empty quote: Q = 0x01, differs from absent",
-            ("QuotePresence",),
-            ("5.empty-valid", *q),
-            _sep(quote=b""),
-        ),
-        _sep_case(
-            "quote/zero-byte",
-            "a quote of one 0x00 byte",
-            ("QuotePresence",),
-            q,
-            _sep(quote=b"\x00"),
-        ),
-        _sep_case(
-            "quote/typical",
-            "a 64-byte quote",
-            ("QuotePresence",),
-            q,
-            _sep(quote=det_bytes("sep/quote", 64)),
-        ),
-        _sep_case(
-            "quote/at-limit",
-            "a quote of 4,096 bytes",
-            ("Boundary",),
-            (*ml, *q),
-            _sep(quote=det_bytes("sep/quote-limit", _LIMIT)),
-        ),
-        _sep_case(
-            "quote/over-limit",
-            "a quote of 4,097 bytes",
-            ("Boundary",),
-            ml,
-            _sep(quote=det_bytes("sep/quote-limit", _LIMIT + 1)),
-            error="Codec",
-        ),
-    ]
+_MAX_LEN, _QUOTE = ("5.max-len-bytes",), ("5.quote-presence",)
+
+_QUOTE_ROWS: tuple[Row, ...] = (
+    Row(
+        tc="ktv/capsule-v1",
+        comment="the SEP of the capsule_v1.hex fixture (spec §17)",
+        args=_sep_args(GOLDEN_HEX.sep or {}),
+        flags=("Ktv",),
+        rules=_QUOTE,
+    ),
+    Row(
+        tc="empty/no-quote",
+        comment="four empty fingerprints, no quote",
+        args=_sep_args(_sep("", "", "", "")),
+        flags=("EdgeCaseValue",),
+        rules=("5.empty-valid", *_QUOTE),
+    ),
+    Row(
+        tc="empty/empty-quote",
+        comment="four empty fingerprints, an empty quote",
+        args=_sep_args(_sep("", "", "", "", b"")),
+        flags=("EdgeCaseValue", "QuotePresence"),
+        rules=("5.empty-valid", *_QUOTE),
+    ),
+    Row(
+        tc="quote/absent",
+        comment="no quote: Q = 0x00",
+        args=_sep_args(_sep()),
+        flags=("QuotePresence",),
+        rules=_QUOTE,
+    ),
+    Row(
+        tc="quote/empty",
+        comment="an empty quote: Q = 0x01, differs from absent",
+        args=_sep_args(_sep(quote=b"")),
+        flags=("QuotePresence",),
+        rules=("5.empty-valid", *_QUOTE),
+    ),
+    Row(
+        tc="quote/zero-byte",
+        comment="a quote of one 0x00 byte",
+        args=_sep_args(_sep(quote=b"\x00")),
+        flags=("QuotePresence",),
+        rules=_QUOTE,
+    ),
+    Row(
+        tc="quote/typical",
+        comment="a 64-byte quote",
+        args=_sep_args(_sep(quote=det_bytes("sep/quote", 64))),
+        flags=("QuotePresence",),
+        rules=_QUOTE,
+    ),
+    Row(
+        tc="quote/at-limit",
+        comment="a quote of 4,096 bytes",
+        args=_sep_args(_sep(quote=det_bytes("sep/quote-limit", _LIMIT))),
+        flags=("Boundary",),
+        rules=(*_MAX_LEN, *_QUOTE),
+    ),
+    Row(
+        tc="quote/over-limit",
+        comment="a quote of 4,097 bytes",
+        args=_sep_args(_sep(quote=det_bytes("sep/quote-limit", _LIMIT + 1))),
+        error="Codec",
+        flags=("Boundary",),
+        rules=_MAX_LEN,
+    ),
+)
+
+
+def _field_limit_rows() -> list[Row]:
+    rows = []
     for field in ("cpu", "nic", "os", "build"):
-        at = {**_sep(), field: "a" * _LIMIT}
-        over = {**_sep(), field: "a" * (_LIMIT + 1)}
-        cases.append(
-            _sep_case(
-                f"limit/{field}-at-limit", f"{field}: 4,096 ASCII bytes", ("Boundary",), ml, at
+        for tc, length, error in (("at-limit", _LIMIT, None), ("over-limit", _LIMIT + 1, "Codec")):
+            rows.append(
+                Row(
+                    tc=f"limit/{field}-{tc}",
+                    comment=f"{field}: {length:,} ASCII bytes",
+                    args=_sep_args({**_sep(), field: "a" * length}),
+                    error=error,
+                    flags=("Boundary",),
+                    rules=_MAX_LEN,
+                )
             )
-        )
-        cases.append(
-            _sep_case(
-                f"limit/{field}-over-limit",
-                f"{field}: 4,097 ASCII bytes",
-                ("Boundary",),
-                ml,
-                over,
-                error="Codec",
-            )
-        )
-    utf8 = (
-        ("2byte-at-limit", "é" * 2048, None, "2,048 two-byte characters = 4,096 bytes"),
-        ("2byte-over-limit", "é" * 2048 + "a", "Codec", "2,049 characters, 4,097 bytes"),
-        ("3byte-at-limit", "€" * 1365 + "a", None, "1,366 characters, 4,096 bytes"),
-        ("3byte-over-limit", "€" * 1366, "Codec", "1,366 three-byte characters = 4,098 bytes"),
-        ("4byte-at-limit", "😀" * 1024, None, "1,024 four-byte characters = 4,096 bytes"),
-        ("4byte-over-limit", "😀" * 1024 + "a", "Codec", "1,025 characters, 4,097 bytes"),
-    )
-    for tc, text, error, comment in utf8:
-        cases.append(
-            _sep_case(
-                f"utf8/{tc}",
-                f"cpu: {comment}",
-                ("Utf8ByteLength", "Boundary"),
-                ml,
-                _sep(cpu=text),
+    return rows
+
+
+# the limit counts UTF-8 bytes, not characters: (tc, cpu fingerprint, error, comment)
+_UTF8: tuple[tuple[str, str, str | None, str], ...] = (
+    ("2byte-at-limit", "é" * 2048, None, "2,048 two-byte characters = 4,096 bytes"),
+    ("2byte-over-limit", "é" * 2048 + "a", "Codec", "2,049 characters, 4,097 bytes"),
+    ("3byte-at-limit", "€" * 1365 + "a", None, "1,366 characters, 4,096 bytes"),
+    ("3byte-over-limit", "€" * 1366, "Codec", "1,366 three-byte characters = 4,098 bytes"),
+    ("4byte-at-limit", "😀" * 1024, None, "1,024 four-byte characters = 4,096 bytes"),
+    ("4byte-over-limit", "😀" * 1024 + "a", "Codec", "1,025 characters, 4,097 bytes"),
+)
+
+# a smaller configured limit: (tc, profile, limit, error, comment)
+_SMALL_LIMITS: tuple[tuple[str, dict[str, Any], int, str | None, str], ...] = (
+    ("ascii-at-8", _sep(nic="abcdefgh"), 8, None, "nic 8 bytes, limit 8"),
+    ("ascii-over-8", _sep(nic="abcdefghi"), 8, "Codec", "nic 9 bytes, limit 8"),
+    ("2byte-at-8", _sep(nic="éééé"), 8, None, "nic 4 characters = 8 bytes, limit 8"),
+    ("2byte-over-8", _sep(nic="ééééa"), 8, "Codec", "nic 5 characters = 9 bytes, limit 8"),
+    ("quote-at-8", _sep("", "", "", "", b"12345678"), 8, None, "quote 8 bytes, limit 8"),
+    ("quote-over-8", _sep("", "", "", "", b"123456789"), 8, "Codec", "quote 9 bytes"),
+    ("one-at-1", _sep("a", "b", "c", "d"), 1, None, "every field 1 byte, limit 1"),
+    ("2byte-over-1", _sep("é", "b", "c", "d"), 1, "Codec", "cpu 1 character = 2 bytes"),
+)
+
+
+def _utf8_and_small_limit_rows() -> tuple[Row, ...]:
+    return (
+        *(
+            Row(
+                tc=f"utf8/{tc}",
+                comment=f"cpu: {comment}",
+                args=_sep_args(_sep(cpu=text)),
                 error=error,
+                flags=("Utf8ByteLength", "Boundary"),
+                rules=_MAX_LEN,
             )
-        )
-    small = (
-        ("ascii-at-8", _sep(nic="abcdefgh"), 8, None, "nic 8 bytes, limit 8"),
-        ("ascii-over-8", _sep(nic="abcdefghi"), 8, "Codec", "nic 9 bytes, limit 8"),
-        ("2byte-at-8", _sep(nic="éééé"), 8, None, "nic 4 characters = 8 bytes, limit 8"),
-        ("2byte-over-8", _sep(nic="ééééa"), 8, "Codec", "nic 5 characters = 9 bytes, limit 8"),
-        ("quote-at-8", _sep("", "", "", "", b"12345678"), 8, None, "quote 8 bytes, limit 8"),
-        ("quote-over-8", _sep("", "", "", "", b"123456789"), 8, "Codec", "quote 9 bytes"),
-        ("one-at-1", _sep("a", "b", "c", "d"), 1, None, "every field 1 byte, limit 1"),
-        ("2byte-over-1", _sep("é", "b", "c", "d"), 1, "Codec", "cpu 1 character = 2 bytes"),
+            for tc, text, error, comment in _UTF8
+        ),
+        *(
+            Row(
+                tc=f"limit/{tc}",
+                comment=comment,
+                args=_sep_args(sep, limit),
+                error=error,
+                flags=("Utf8ByteLength", "Boundary") if "2byte" in tc else ("Boundary",),
+                rules=(*_MAX_LEN, "4.fingerprint-range"),
+            )
+            for tc, sep, limit, error, comment in _SMALL_LIMITS
+        ),
     )
-    for tc, sep, limit, error, comment in small:
-        flags = ("Utf8ByteLength", "Boundary") if "2byte" in tc else ("Boundary",)
-        cases.append(
-            _sep_case(
-                f"limit/{tc}", comment, flags, (*ml, "4.fingerprint-range"), sep, limit, error
-            )
-        )
-    nul = ("14.nul-ambiguity",)
-    cases += [
-        _sep_case(
-            "nul/pair-a",
-            "cpu 'a\\0', nic 'b': hashes like nul/pair-b (spec §14)",
-            ("NulAmbiguity",),
-            nul,
+
+
+# spec §14: fields are joined with NUL, so NUL bytes moved across a border hash the same
+_NUL_ROWS: tuple[Row, ...] = tuple(
+    Row(
+        tc=f"nul/{tc}",
+        comment=comment,
+        args=_sep_args(sep),
+        flags=("NulAmbiguity",),
+        rules=("14.nul-ambiguity",),
+    )
+    for tc, sep, comment in (
+        (
+            "pair-a",
             _sep("a\x00", "b", "os", "build"),
+            "cpu 'a\\0', nic 'b': hashes like nul/pair-b (spec §14)",
         ),
-        _sep_case(
-            "nul/pair-b",
-            "cpu 'a', nic '\\0b': hashes like nul/pair-a (spec §14)",
-            ("NulAmbiguity",),
-            nul,
+        (
+            "pair-b",
             _sep("a", "\x00b", "os", "build"),
+            "cpu 'a', nic '\\0b': hashes like nul/pair-a (spec §14)",
         ),
-        _sep_case(
-            "nul/shift-c",
-            "nul bytes moved across three fields: like nul/shift-d",
-            ("NulAmbiguity",),
-            nul,
+        (
+            "shift-c",
             _sep("x\x00\x00", "", "y", "z"),
+            "nul bytes moved across three fields: like nul/shift-d",
         ),
-        _sep_case(
-            "nul/shift-d",
-            "nul bytes moved across three fields: like nul/shift-c",
-            ("NulAmbiguity",),
-            nul,
+        (
+            "shift-d",
             _sep("x", "\x00", "\x00y", "z"),
+            "nul bytes moved across three fields: like nul/shift-c",
         ),
-        _sep_case(
-            "nul/only-nul",
-            "every field a single NUL",
-            ("NulAmbiguity",),
-            nul,
-            _sep("\x00", "\x00", "\x00", "\x00"),
-        ),
-    ]
-    norm = ("5.no-normalisation",)
+        ("only-nul", _sep("\x00", "\x00", "\x00", "\x00"), "every field a single NUL"),
+    )
+)
+
+_NORMALISATION_ROWS: tuple[Row, ...] = tuple(
+    Row(
+        tc=f"normalisation/{tc}",
+        comment=comment,
+        args=_sep_args(sep),
+        flags=("NoNormalisation",),
+        rules=("5.no-normalisation",),
+    )
     for tc, sep, comment in (
         ("plain", _sep(cpu="cpu:model"), "reference for the whitespace cases"),
         ("trailing-space", _sep(cpu="cpu:model "), "a trailing space is hashed"),
@@ -209,26 +222,38 @@ def _sep_cases() -> list[CaseSpec]:
         ("upper-case", _sep(cpu="CPU:MODEL"), "case is not folded"),
         ("nfc", _sep(os="os:caf\u00e9"), "precomposed é (NFC)"),
         ("nfd", _sep(os="os:cafe\u0301"), "e + combining acute (NFD): differs from nfc"),
-    ):
-        cases.append(_sep_case(f"normalisation/{tc}", comment, ("NoNormalisation",), norm, sep))
-    for i in range(8):
-        label = f"sep/random/{i}"
-        fields = [
-            det_bytes(f"{label}/{k}", 1 + det_int(f"{label}/{k}/len", 6) % 40).hex()
-            for k in ("cpu", "nic", "os", "build")
-        ]
-        quote = None if i % 2 else det_bytes(f"{label}/quote", det_int(f"{label}/ql", 8))
-        cases.append(
-            _sep_case(
-                f"random/{i}",
-                "pseudorandom ASCII fingerprints"
-                + (", no quote" if quote is None else ", a quote"),
-                ("Pseudorandom",),
-                q,
-                _sep(fields[0], fields[1], fields[2], fields[3], quote),
-            )
+    )
+)
+
+
+def _random_sep_row(i: int) -> Row:
+    label = f"sep/random/{i}"
+    cpu, nic, os, build = (
+        det_bytes(f"{label}/{k}", 1 + det_int(f"{label}/{k}/len", 6) % 40).hex()
+        for k in ("cpu", "nic", "os", "build")
+    )
+    quote = None if i % 2 else det_bytes(f"{label}/quote", det_int(f"{label}/ql", 8))
+    return Row(
+        tc=f"random/{i}",
+        comment="pseudorandom ASCII fingerprints"
+        + (", no quote" if quote is None else ", a quote"),
+        args=_sep_args(_sep(cpu, nic, os, build, quote)),
+        flags=("Pseudorandom",),
+        rules=_QUOTE,
+    )
+
+
+def _sep_cases() -> list[CaseSpec]:
+    return Table(prefix="sep/", valid_rules=("5.hash-encoding", "2.blake3")).cases(
+        (
+            *_QUOTE_ROWS,
+            *_field_limit_rows(),
+            *_utf8_and_small_limit_rows(),
+            *_NUL_ROWS,
+            *_NORMALISATION_ROWS,
+            *(_random_sep_row(i) for i in range(8)),
         )
-    return cases
+    )
 
 
 def sep_hash_spec(handle: Handler) -> FileSpec:
@@ -252,130 +277,106 @@ def _golden_env_hash(handle: Handler) -> str:
     return str(call(handle, "sep_hash", {"sep": GOLDEN_HEX.sep})["env_hash"])
 
 
-def _profile_cases(handle: Handler) -> list[CaseSpec]:
-    pk, kl = ("6.profile-key", "2.hkdf"), ("6.key-length", "8.KeyLength")
+def _profile_args(master: bytes, env: bytes | str, pid: int | str) -> dict[str, Any]:
+    """derive_profile_key arguments; `env` and `pid` as text are passed as they are."""
+    return {
+        "master_key": hx(master),
+        "env_hash": env if isinstance(env, str) else hx(env),
+        "server_profile_id": pid if isinstance(pid, str) else dec(pid),
+    }
 
-    def case(
-        tc: str,
-        comment: str,
-        flags: tuple[str, ...],
-        rules: tuple[str, ...],
-        master: bytes,
-        env: bytes | str,
-        pid: int | str,
-        error: str | None = None,
-    ) -> CaseSpec:
-        args = {
-            "master_key": hx(master),
-            "env_hash": env if isinstance(env, str) else hx(env),
-            "server_profile_id": pid if isinstance(pid, str) else dec(pid),
-        }
-        return CaseSpec(
-            f"profile-key/{tc}", comment, flags, pk + rules if error is None else rules, args, error
-        )
 
+def _profile_rows(handle: Handler) -> tuple[Row, ...]:
     master, env = det_bytes("pk/master", 32), det_bytes("pk/env", 32)
-    cases = [
-        case(
-            "ktv/golden-json",
-            "the golden_capsule_v1 inputs (spec §17)",
-            ("Ktv",),
-            (),
-            GOLDEN_JSON.master_key,
-            GOLDEN_JSON.env_hash or b"",
-            GOLDEN_JSON.server_profile_id,
+    ktv, edge = ("Ktv",), ("EdgeCaseValue",)
+    return (
+        Row(
+            tc="ktv/golden-json",
+            comment="the golden_capsule_v1 inputs (spec §17)",
+            args=_profile_args(
+                GOLDEN_JSON.master_key, GOLDEN_JSON.env_hash or b"", GOLDEN_JSON.server_profile_id
+            ),
+            flags=ktv,
         ),
-        case(
-            "ktv/capsule-v1",
-            "the capsule_v1.hex inputs (spec §17)",
-            ("Ktv",),
-            (),
-            GOLDEN_HEX.master_key,
-            _golden_env_hash(handle),
-            GOLDEN_HEX.server_profile_id,
+        Row(
+            tc="ktv/capsule-v1",
+            comment="the capsule_v1.hex inputs (spec §17)",
+            args=_profile_args(
+                GOLDEN_HEX.master_key, _golden_env_hash(handle), GOLDEN_HEX.server_profile_id
+            ),
+            flags=ktv,
         ),
-        case(
-            "all-zero",
-            "all-zero master key and env hash",
-            ("EdgeCaseValue",),
-            (),
-            bytes(32),
-            bytes(32),
-            0,
+        Row(
+            tc="all-zero",
+            comment="all-zero master key and env hash",
+            args=_profile_args(bytes(32), bytes(32), 0),
+            flags=edge,
         ),
-        case(
-            "all-ff",
-            "all-0xff master key and env hash",
-            ("EdgeCaseValue",),
-            (),
-            b"\xff" * 32,
-            b"\xff" * 32,
-            U64_MAX,
+        Row(
+            tc="all-ff",
+            comment="all-0xff master key and env hash",
+            args=_profile_args(b"\xff" * 32, b"\xff" * 32, U64_MAX),
+            flags=edge,
         ),
-    ]
-    for pid in (0, 1, 42, U64_MAX):
-        cases.append(
-            case(
-                f"profile-id-ignored/{pid}",
-                "same master key and env hash: the profile id does not change K_profile",
-                ("ProfileIdNotInProfileKey",),
-                ("6.profile-id-not-in-profile-key",),
-                master,
-                env,
-                pid,
+        *(
+            Row(
+                tc=f"profile-id-ignored/{pid}",
+                comment="same master key and env hash: the profile id does not change K_profile",
+                args=_profile_args(master, env, pid),
+                flags=("ProfileIdNotInProfileKey",),
+                rules=("6.profile-id-not-in-profile-key",),
             )
-        )
-    for i in range(8):
-        cases.append(
-            case(
-                f"random/{i}",
-                "pseudorandom master key and env hash",
-                ("Pseudorandom",),
-                (),
-                det_bytes(f"pk/r{i}/m", 32),
-                det_bytes(f"pk/r{i}/e", 32),
-                det_int(f"pk/r{i}/id", 64),
+            for pid in (0, 1, 42, U64_MAX)
+        ),
+        *(
+            Row(
+                tc=f"random/{i}",
+                comment="pseudorandom master key and env hash",
+                args=_profile_args(
+                    det_bytes(f"pk/r{i}/m", 32),
+                    det_bytes(f"pk/r{i}/e", 32),
+                    det_int(f"pk/r{i}/id", 64),
+                ),
+                flags=("Pseudorandom",),
             )
-        )
-    for n in (0, 1, 16, 31, 33, 64):
-        cases.append(
-            case(
-                f"master-key-length/{n}",
-                f"a {n}-byte master key",
-                ("ArgumentRange",),
-                kl,
-                det_bytes("pk/bad-master", n),
-                env,
-                1,
-                "KeyLength",
+            for i in range(8)
+        ),
+        *(
+            Row(
+                tc=f"master-key-length/{n}",
+                comment=f"a {n}-byte master key",
+                args=_profile_args(det_bytes("pk/bad-master", n), env, 1),
+                error="KeyLength",
+                flags=("ArgumentRange",),
+                rules=("6.key-length",),
             )
-        )
-    for n in (0, 31, 33):
-        cases.append(
-            case(
-                f"env-hash-length/{n}",
-                f"a {n}-byte env hash",
-                ("ArgumentRange",),
-                ("7.1.field-types", "8.Codec"),
-                master,
-                det_bytes("pk/bad-env", n),
-                1,
-                "Codec",
+            for n in (0, 1, 16, 31, 33, 64)
+        ),
+        *(
+            Row(
+                tc=f"env-hash-length/{n}",
+                comment=f"a {n}-byte env hash",
+                args=_profile_args(master, det_bytes("pk/bad-env", n), 1),
+                error="Codec",
+                flags=("ArgumentRange",),
+                rules=("7.1.field-types",),
             )
-        )
-    cases.append(
-        case(
-            "profile-id/u64-max-plus-1",
-            "profile id 2^64 is outside u64",
-            ("ArgumentRange", "Boundary"),
-            ("7.1.field-types", "8.Codec"),
-            master,
-            env,
-            dec(U64_MAX + 1),
-            "Codec",
-        )
+            for n in (0, 31, 33)
+        ),
+        Row(
+            tc="profile-id/u64-max-plus-1",
+            comment="profile id 2^64 is outside u64",
+            args=_profile_args(master, env, dec(U64_MAX + 1)),
+            error="Codec",
+            flags=("ArgumentRange", "Boundary"),
+            rules=("7.1.field-types",),
+        ),
     )
-    return cases
+
+
+def _profile_cases(handle: Handler) -> list[CaseSpec]:
+    table = Table(prefix="profile-key/", valid_rules=("6.profile-key", "2.hkdf"))
+    return table.cases(_profile_rows(handle))
 
 
 def profile_key_spec(handle: Handler) -> FileSpec:
@@ -395,149 +396,159 @@ def profile_key_spec(handle: Handler) -> FileSpec:
 # --- session key --------------------------------------------------------------------------
 
 
+_SESSION_NONCE = det_bytes("sk/nonce", 12)
+
+# the network context, profile id, nonce and profile key at the edges of their types
+_SESSION_EDGE_ROWS: tuple[Row, ...] = (
+    Row(tc="rtt-0", comment="rtt_bucket 0", args={"network_context": network(0, 120)}),
+    Row(tc="rtt-255", comment="rtt_bucket 255", args={"network_context": network(255, 120)}),
+    Row(
+        tc="path-1",
+        comment="path_hint 1, the smallest valid",
+        args={"network_context": network(5, 1)},
+    ),
+    Row(tc="path-65535", comment="path_hint 65,535", args={"network_context": network(5, 65535)}),
+    Row(tc="profile-id-0", comment="server_profile_id 0", args={"server_profile_id": "0"}),
+    Row(
+        tc="profile-id-u64-max",
+        comment="server_profile_id U64_MAX",
+        args={"server_profile_id": dec(U64_MAX)},
+    ),
+    Row(tc="nonce-zero", comment="all-zero nonce", args={"client_nonce": hx(bytes(12))}),
+    Row(tc="profile-key-zero", comment="all-zero profile key", args={"profile_key": hx(bytes(32))}),
+)
+
+# each argument outside its type (table flag ArgumentRange)
+_SESSION_ARGUMENT_ROWS: tuple[Row, ...] = (
+    *(
+        Row(
+            tc=f"profile-key-length/{n}",
+            comment=comment,
+            args={"profile_key": hx(bytes(n))},
+            error="KeyLength",
+            rules=("6.key-length",),
+        )
+        for n, comment in (
+            (31, "a 31-byte profile key"),
+            (33, "a 33-byte profile key"),
+            (0, "an empty profile key"),
+        )
+    ),
+    *(
+        Row(
+            tc=f"nonce-length/{tc}",
+            comment=comment,
+            args={"client_nonce": hx(nonce)},
+            error="InvalidNonceLength",
+            rules=("7.1.field-types",),
+        )
+        for tc, nonce, comment in (
+            ("11", _SESSION_NONCE[:11], "an 11-byte nonce"),
+            ("13", _SESSION_NONCE + b"\x00", "a 13-byte nonce"),
+            ("0", b"", "an empty nonce"),
+        )
+    ),
+    Row(
+        tc="rtt-256",
+        comment="rtt_bucket 256 is outside u8",
+        args={"network_context": network(256, 120)},
+        error="Codec",
+        rules=("7.1.field-types",),
+    ),
+    Row(
+        tc="path-65536",
+        comment="path_hint 65,536 is outside u16",
+        args={"network_context": network(5, 65536)},
+        error="Codec",
+        rules=("7.1.field-types",),
+    ),
+    Row(
+        tc="profile-id-u64-max-plus-1",
+        comment="server_profile_id 2^64 is outside u64",
+        args={"server_profile_id": dec(U64_MAX + 1)},
+        error="Codec",
+        rules=("7.1.field-types",),
+    ),
+)
+
+_PATH_HINT_ROWS: tuple[Row, ...] = (
+    Row(
+        tc="path-hint-zero",
+        comment="path_hint 0: the network context is validated first",
+        args={"network_context": network(5, 0)},
+        error="Codec",
+        flags=("PathHintZero",),
+        rules=("6.session-validates-network", "7.1.path-hint-nonzero"),
+    ),
+    Row(
+        tc="check-order/key-length-before-path-hint",
+        comment="31-byte profile key and path_hint 0: the argument error wins",
+        args={"profile_key": hx(bytes(31)), "network_context": network(5, 0)},
+        error="KeyLength",
+        flags=("CheckOrder", "ArgumentRange", "PathHintZero"),
+        rules=("6.key-length", "6.session-validates-network"),
+    ),
+)
+
+
+def _random_session_row(i: int) -> Row:
+    label = f"sk/random/{i}"
+    return Row(
+        tc=f"random/{i}",
+        comment="pseudorandom inputs",
+        args={
+            "profile_key": hx(det_bytes(label + "/pk", 32)),
+            "tls_exporter_key": hx(det_bytes(label + "/ex", 32)),
+            "client_nonce": hx(det_bytes(label + "/n", 12)),
+            "network_context": network(det_int(label + "/rtt", 8), 1 + det_int(label + "/p", 15)),
+            "server_profile_id": dec(det_int(label + "/id", 64)),
+        },
+        flags=("Pseudorandom",),
+    )
+
+
 def _session_cases() -> list[CaseSpec]:
-    sk = ("6.session-key", "2.hkdf")
-    nonce = det_bytes("sk/nonce", 12)
+    valid = ("6.session-key", "2.hkdf")
+    table = Table(prefix="session-key/", valid_rules=valid)
+    exporter_rows = (
+        Row(
+            tc=f"exporter-length/{n}",
+            comment=f"a {n}-byte TLS exporter key",
+            args={"tls_exporter_key": hx(det_bytes("sk/exporter", n))},
+            flags=("ExporterKeyLength",) if n != 32 else (),
+            rules=("6.exporter-any-length",),
+        )
+        for n in (0, 1, 16, 32, 48, 64, 1000, 65536)
+    )
+    edges = Table(
+        prefix="session-key/edge/",
+        flags=("EdgeCaseValue",),
+        rules=("7.1.field-types",),
+        valid_rules=valid,
+    )
+    arguments = Table(prefix="session-key/argument/", flags=("ArgumentRange",))
+    return [
+        *table.cases((Row(tc="base", comment="the group's arguments"), *exporter_rows)),
+        *edges.cases(_SESSION_EDGE_ROWS),
+        *table.cases(_random_session_row(i) for i in range(8)),
+        *arguments.cases(_SESSION_ARGUMENT_ROWS),
+        *table.cases(_PATH_HINT_ROWS),
+    ]
 
-    def case(
-        tc: str,
-        comment: str,
-        flags: tuple[str, ...],
-        rules: tuple[str, ...],
-        error: str | None = None,
-        **over: Any,
-    ) -> CaseSpec:
-        return CaseSpec(
-            f"session-key/{tc}", comment, flags, sk + rules if error is None else rules, over, error
-        )
 
-    cases = [case("base", "the group's arguments", (), ())]
-    for n in (0, 1, 16, 32, 48, 64, 1000, 65536):
-        cases.append(
-            case(
-                f"exporter-length/{n}",
-                f"a {n}-byte TLS exporter key",
-                ("ExporterKeyLength",) if n not in (32,) else (),
-                ("6.exporter-any-length",),
-                tls_exporter_key=hx(det_bytes("sk/exporter", n)),
-            )
-        )
-    edges = (
-        ("rtt-0", {"network_context": network(0, 120)}, "rtt_bucket 0"),
-        ("rtt-255", {"network_context": network(255, 120)}, "rtt_bucket 255"),
-        ("path-1", {"network_context": network(5, 1)}, "path_hint 1, the smallest valid"),
-        ("path-65535", {"network_context": network(5, 65535)}, "path_hint 65,535"),
-        ("profile-id-0", {"server_profile_id": "0"}, "server_profile_id 0"),
-        ("profile-id-u64-max", {"server_profile_id": dec(U64_MAX)}, "server_profile_id U64_MAX"),
-        ("nonce-zero", {"client_nonce": hx(bytes(12))}, "all-zero nonce"),
-        ("profile-key-zero", {"profile_key": hx(bytes(32))}, "all-zero profile key"),
-    )
-    for tc, over, comment in edges:
-        cases.append(case(f"edge/{tc}", comment, ("EdgeCaseValue",), ("7.1.field-types",), **over))
-    for i in range(8):
-        label = f"sk/random/{i}"
-        cases.append(
-            case(
-                f"random/{i}",
-                "pseudorandom inputs",
-                ("Pseudorandom",),
-                (),
-                profile_key=hx(det_bytes(label + "/pk", 32)),
-                tls_exporter_key=hx(det_bytes(label + "/ex", 32)),
-                client_nonce=hx(det_bytes(label + "/n", 12)),
-                network_context=network(det_int(label + "/rtt", 8), 1 + det_int(label + "/p", 15)),
-                server_profile_id=dec(det_int(label + "/id", 64)),
-            )
-        )
-    bad = (
-        (
-            "profile-key-length/31",
-            "KeyLength",
-            {"profile_key": hx(bytes(31))},
-            ("6.key-length", "8.KeyLength"),
-            "a 31-byte profile key",
-        ),
-        (
-            "profile-key-length/33",
-            "KeyLength",
-            {"profile_key": hx(bytes(33))},
-            ("6.key-length", "8.KeyLength"),
-            "a 33-byte profile key",
-        ),
-        (
-            "profile-key-length/0",
-            "KeyLength",
-            {"profile_key": ""},
-            ("6.key-length", "8.KeyLength"),
-            "an empty profile key",
-        ),
-        (
-            "nonce-length/11",
-            "InvalidNonceLength",
-            {"client_nonce": hx(nonce[:11])},
-            ("7.1.field-types", "8.InvalidNonceLength"),
-            "an 11-byte nonce",
-        ),
-        (
-            "nonce-length/13",
-            "InvalidNonceLength",
-            {"client_nonce": hx(nonce + b"\x00")},
-            ("7.1.field-types", "8.InvalidNonceLength"),
-            "a 13-byte nonce",
-        ),
-        (
-            "nonce-length/0",
-            "InvalidNonceLength",
-            {"client_nonce": ""},
-            ("7.1.field-types", "8.InvalidNonceLength"),
-            "an empty nonce",
-        ),
-        (
-            "rtt-256",
-            "Codec",
-            {"network_context": network(256, 120)},
-            ("7.1.field-types", "8.Codec"),
-            "rtt_bucket 256 is outside u8",
-        ),
-        (
-            "path-65536",
-            "Codec",
-            {"network_context": network(5, 65536)},
-            ("7.1.field-types", "8.Codec"),
-            "path_hint 65,536 is outside u16",
-        ),
-        (
-            "profile-id-u64-max-plus-1",
-            "Codec",
-            {"server_profile_id": dec(U64_MAX + 1)},
-            ("7.1.field-types", "8.Codec"),
-            "server_profile_id 2^64 is outside u64",
-        ),
-    )
-    for tc, error, over, rules, comment in bad:
-        cases.append(case(f"argument/{tc}", comment, ("ArgumentRange",), rules, error, **over))
-    cases.append(
-        case(
-            "path-hint-zero",
-            "path_hint 0: the network context is validated first",
-            ("PathHintZero",),
-            ("6.session-validates-network", "7.1.path-hint-nonzero", "8.Codec"),
-            "Codec",
-            network_context=network(5, 0),
-        )
-    )
-    cases.append(
-        case(
-            "check-order/key-length-before-path-hint",
-            "31-byte profile key and path_hint 0: the argument error wins",
-            ("CheckOrder", "ArgumentRange", "PathHintZero"),
-            ("6.key-length", "6.session-validates-network", "8.KeyLength"),
-            "KeyLength",
-            profile_key=hx(bytes(31)),
-            network_context=network(5, 0),
-        )
-    )
-    return cases
+def _session_fixture_args(fixture: Fixture, keys: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "profile_key": keys["profile_key"],
+        "tls_exporter_key": hx(fixture.tls_exporter_key),
+        "client_nonce": hx(fixture.client_nonce),
+        "network_context": network(fixture.rtt_bucket, fixture.path_hint),
+        "server_profile_id": dec(fixture.server_profile_id),
+    }
+
+
+def _session_ktv_cases(handle: Handler) -> list[CaseSpec]:
+    rows = ktv_rows(handle, "the {name} inputs (spec §17)", _session_fixture_args)
+    return Table(prefix="session-key/ktv/", valid_rules=("6.session-key", "2.hkdf")).cases(rows)
 
 
 def session_key_spec(handle: Handler) -> FileSpec:
@@ -548,16 +559,6 @@ def session_key_spec(handle: Handler) -> FileSpec:
         "network_context": network(5, 120),
         "server_profile_id": "1",
     }
-    ktv = [
-        CaseSpec(
-            f"session-key/ktv/{f.name}",
-            f"the {f.name} inputs (spec §17)",
-            ("Ktv",),
-            ("6.session-key", "2.hkdf", "17.golden-json" if f is GOLDEN_JSON else "17.golden-hex"),
-            {},
-        )
-        for f in (GOLDEN_JSON, GOLDEN_HEX)
-    ]
     return FileSpec(
         name="derive_session_key",
         operation="derive_session_key",
@@ -569,21 +570,6 @@ def session_key_spec(handle: Handler) -> FileSpec:
         ),
         groups=[
             GroupSpec("session keys around one base context", group_args, _session_cases(), "keys"),
-            GroupSpec("the §17 fixtures' session keys", {}, _ktv_args(handle, ktv), "spec-17"),
+            GroupSpec("the §17 fixtures' session keys", {}, _session_ktv_cases(handle), "spec-17"),
         ],
     )
-
-
-def _ktv_args(handle: Handler, cases: list[CaseSpec]) -> list[CaseSpec]:
-    out = []
-    for case, fixture in zip(cases, (GOLDEN_JSON, GOLDEN_HEX), strict=True):
-        keys = fixture_keys(handle, fixture)
-        args = {
-            "profile_key": keys["profile_key"],
-            "tls_exporter_key": hx(fixture.tls_exporter_key),
-            "client_nonce": hx(fixture.client_nonce),
-            "network_context": network(fixture.rtt_bucket, fixture.path_hint),
-            "server_profile_id": dec(fixture.server_profile_id),
-        }
-        out.append(CaseSpec(case.tc_id, case.comment, case.flags, case.rules, args))
-    return out

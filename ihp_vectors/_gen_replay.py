@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from ._build import CaseSpec, FileSpec, GroupSpec, Handler, StepSpec
+from ._build import FileSpec, GroupSpec, Handler, Row, StepSpec, Table
 from ._ctx import BASE, BASE_TIMESTAMP, encrypt_with
 from ._enc import dec, det_bytes, hx
 
@@ -13,189 +14,171 @@ __all__ = ["spec"]
 _T = BASE_TIMESTAMP
 
 
-def _ok(capsule: dict[str, Any], now: int = _T, **over: Any) -> StepSpec:
-    return StepSpec({"capsule": capsule, "now": dec(now), **over})
+def _step(
+    capsule: dict[str, Any],
+    *,
+    now: int = _T,
+    error: str | None = None,
+    args: Mapping[str, Any] | None = None,
+) -> StepSpec:
+    """One decryption of the sequence: `capsule` at `now`, with further `args` replacing
+    the group's (a config, a session key); `error` is the declared outcome."""
+    return StepSpec({"capsule": capsule, "now": dec(now), **(args or {})}, error)
 
 
-def _bad(error: str, capsule: dict[str, Any], now: int = _T, **over: Any) -> StepSpec:
-    return StepSpec({"capsule": capsule, "now": dec(now), **over}, error)
-
-
-def _case(
-    tc: str, comment: str, flags: tuple[str, ...], rules: tuple[str, ...], *steps: StepSpec
-) -> CaseSpec:
-    codes = {step.error for step in steps if step.error}
-    code_rules = tuple(sorted(f"8.{code}" for code in codes))
-    guard = ("7.5.9",) if codes & {"NonceReuse", "NonceCollision"} or "GuardScope" in flags else ()
-    return CaseSpec(
-        f"replay/{tc}", comment, flags, (*rules, *guard, *code_rules), {}, steps=tuple(steps)
-    )
-
-
-def _cases(handle: Handler) -> list[CaseSpec]:
+def _rows(handle: Handler) -> tuple[Row, ...]:
     a = encrypt_with(handle)
-    b = encrypt_with(handle, password=hx(b"another password"))  # same (profile id, nonce)
-    b_header = encrypt_with(handle, header_id=dec(1))  # same nonce, other header id
-    c = encrypt_with(handle, client_nonce=hx(det_bytes("replay/other-nonce", 12)))
-    other_id = encrypt_with(handle, server_profile_id=dec(8))  # same nonce, other profile id
-    a_v2 = encrypt_with(handle, version=2, config={"allowed_versions": [1, 2]})
-    wrong_key = hx(det_bytes("replay/wrong-key", 32))
+    b = encrypt_with(handle, {"password": hx(b"another password")})  # same (profile id, nonce)
+    b_header = encrypt_with(handle, {"header_id": dec(1)})  # same nonce, other header id
+    c = encrypt_with(handle, {"client_nonce": hx(det_bytes("replay/other-nonce", 12))})
+    other_id = encrypt_with(handle, {"server_profile_id": dec(8)})  # same nonce, other id
+    a_v2 = encrypt_with(handle, {"version": 2, "config": {"allowed_versions": [1, 2]}})
+    wrong_key = {"session_key": hx(det_bytes("replay/wrong-key", 32))}
     relabelled = {**a, "header_id": dec(int(a["header_id"]) + 1)}
     tampered = {**a, "payload": a["payload"][:-2] + format(int(a["payload"][-2:], 16) ^ 1, "02x")}
-    v12 = {"allowed_versions": [1, 2]}
-    reuse, nt = ("Replay", "NoNonceTracking"), ("15.NoNonceTracking",)
-    return [
-        _case(
-            "reuse/immediate",
-            "the same capsule twice: NonceReuse",
-            reuse,
-            ("13.reuse", *nt),
-            _ok(a),
-            _bad("NonceReuse", a),
+    v12 = {"config": {"allowed_versions": [1, 2]}}
+    reuse, collision = "NonceReuse", "NonceCollision"
+    # step 9 is exercised where the guard answers (reuse, collision) or its scope is tested
+    step9, nt = "7.5.9", "15.NoNonceTracking"
+    return (
+        Row(
+            tc="reuse/immediate",
+            comment="the same capsule twice: NonceReuse",
+            flags=("Replay", "NoNonceTracking"),
+            rules=("13.reuse", step9),
+            steps=(_step(a), _step(a, error=reuse)),
         ),
-        _case(
-            "reuse/within-window-299",
-            "replayed 299 s later, inside the window",
-            reuse,
-            ("13.reuse", *nt),
-            _ok(a),
-            _bad("NonceReuse", a, _T + 299),
+        Row(
+            tc="reuse/within-window-299",
+            comment="replayed 299 s later, inside the window",
+            flags=("Replay", "NoNonceTracking"),
+            rules=("13.reuse", step9),
+            steps=(_step(a), _step(a, now=_T + 299, error=reuse)),
         ),
-        _case(
-            "reuse/within-window",
-            "replayed 300 s later: a drift equal to the maximum is accepted (spec §7.5 step 8), "
-            "so the guard must still remember the capsule",
-            reuse,
-            ("13.reuse", *nt),
-            _ok(a),
-            _bad("NonceReuse", a, _T + 300),
+        Row(
+            tc="reuse/within-window",
+            comment="replayed 300 s later: a drift equal to the maximum is accepted (spec §7.5 "
+            "step 8), so the guard must still remember the capsule",
+            flags=("Replay", "NoNonceTracking"),
+            rules=("13.reuse", step9),
+            steps=(_step(a), _step(a, now=_T + 300, error=reuse)),
         ),
-        _case(
-            "reuse/three-times",
-            "every replay is refused, not just the first",
-            reuse,
-            ("13.reuse", *nt),
-            _ok(a),
-            _bad("NonceReuse", a),
-            _bad("NonceReuse", a),
+        Row(
+            tc="reuse/three-times",
+            comment="every replay is refused, not just the first",
+            flags=("Replay", "NoNonceTracking"),
+            rules=("13.reuse", step9),
+            steps=(_step(a), _step(a, error=reuse), _step(a, error=reuse)),
         ),
-        _case(
-            "reuse/version-2",
-            "a version 2 capsule replayed",
-            (*reuse, "ExperimentalV2"),
-            ("13.reuse", *nt),
-            _ok(a_v2, config=v12),
-            _bad("NonceReuse", a_v2, config=v12),
+        Row(
+            tc="reuse/version-2",
+            comment="a version 2 capsule replayed",
+            flags=("Replay", "NoNonceTracking", "ExperimentalV2"),
+            rules=("13.reuse", step9),
+            steps=(_step(a_v2, args=v12), _step(a_v2, error=reuse, args=v12)),
         ),
-        _case(
-            "collision/other-password",
-            "same profile id and nonce, other payload",
-            ("NonceCollision", "NoNonceTracking"),
-            ("13.collision", *nt),
-            _ok(a),
-            _bad("NonceCollision", b),
+        Row(
+            tc="collision/other-password",
+            comment="same profile id and nonce, other payload",
+            flags=("NonceCollision", "NoNonceTracking"),
+            rules=("13.collision", step9),
+            steps=(_step(a), _step(b, error=collision)),
         ),
-        _case(
-            "collision/other-header-id",
-            "same nonce, other header id: other payload",
-            ("NonceCollision", "NoNonceTracking"),
-            ("13.collision", *nt),
-            _ok(a),
-            _bad("NonceCollision", b_header),
+        Row(
+            tc="collision/other-header-id",
+            comment="same nonce, other header id: other payload",
+            flags=("NonceCollision", "NoNonceTracking"),
+            rules=("13.collision", step9),
+            steps=(_step(a), _step(b_header, error=collision)),
         ),
-        _case(
-            "collision/not-recorded",
-            "a colliding capsule is not recorded: it collides "
+        Row(
+            tc="collision/not-recorded",
+            comment="a colliding capsule is not recorded: it collides "
             "again, the original still replays as NonceReuse",
-            ("NonceCollision", "Replay", "NoNonceTracking"),
-            ("13.collision", "13.reuse", "13.failures-not-recorded", *nt),
-            _ok(a),
-            _bad("NonceCollision", b),
-            _bad("NonceCollision", b),
-            _bad("NonceReuse", a),
+            flags=("NonceCollision", "Replay", "NoNonceTracking"),
+            rules=("13.collision", "13.reuse", "13.failures-not-recorded", step9),
+            steps=(
+                _step(a),
+                _step(b, error=collision),
+                _step(b, error=collision),
+                _step(a, error=reuse),
+            ),
         ),
-        _case(
-            "scope/other-nonce",
-            "another nonce is another entry",
-            ("GuardScope", "Replay"),
-            ("13.key", "13.reuse", *nt),
-            _ok(a),
-            _ok(c),
-            _bad("NonceReuse", a),
-            _bad("NonceReuse", c),
+        Row(
+            tc="scope/other-nonce",
+            comment="another nonce is another entry",
+            flags=("GuardScope", "Replay"),
+            rules=("13.key", "13.reuse", nt, step9),
+            steps=(_step(a), _step(c), _step(a, error=reuse), _step(c, error=reuse)),
         ),
-        _case(
-            "scope/other-profile-id",
-            "the same nonce under another profile id is another entry",
-            ("GuardScope",),
-            ("13.key",),
-            _ok(a),
-            _ok(other_id),
+        Row(
+            tc="scope/other-profile-id",
+            comment="the same nonce under another profile id is another entry",
+            flags=("GuardScope",),
+            rules=("13.key", step9),
+            steps=(_step(a), _step(other_id)),
         ),
-        _case(
-            "scope/fresh-guard",
-            "a fresh guard accepts a capsule other cases' guards have recorded",
-            ("GuardScope",),
-            ("13.guard-scope",),
-            _ok(a),
+        Row(
+            tc="scope/fresh-guard",
+            comment="a fresh guard accepts a capsule other cases' guards have recorded",
+            flags=("GuardScope",),
+            rules=("13.guard-scope", step9),
+            steps=(_step(a),),
         ),
-        _case(
-            "failed/aead-not-recorded",
-            "a decryption failing the tag check is not recorded",
-            ("FailedNotRecorded", "WrongKey"),
-            ("13.failures-not-recorded", "7.5.4"),
-            _bad("InvalidAeadTag", a, session_key=wrong_key),
-            _ok(a),
+        Row(
+            tc="failed/aead-not-recorded",
+            comment="a decryption failing the tag check is not recorded",
+            flags=("FailedNotRecorded", "WrongKey"),
+            rules=("13.failures-not-recorded", "7.5.4"),
+            steps=(_step(a, error="InvalidAeadTag", args=wrong_key), _step(a)),
         ),
-        _case(
-            "failed/header-not-recorded",
-            "a header id mismatch is not recorded",
-            ("FailedNotRecorded", "HeaderIdMismatch"),
-            ("13.failures-not-recorded", "7.5.7"),
-            _bad("HeaderIdMismatch", relabelled),
-            _ok(a),
+        Row(
+            tc="failed/header-not-recorded",
+            comment="a header id mismatch is not recorded",
+            flags=("FailedNotRecorded", "HeaderIdMismatch"),
+            rules=("13.failures-not-recorded", "7.5.7"),
+            steps=(_step(relabelled, error="HeaderIdMismatch"), _step(a)),
         ),
-        _case(
-            "failed/stale-not-recorded",
-            "a stale decryption is not recorded",
-            ("FailedNotRecorded", "Drift"),
-            ("13.failures-not-recorded", "7.5.8"),
-            _bad("StaleTimestamp", a, _T + 301),
-            _ok(a),
+        Row(
+            tc="failed/stale-not-recorded",
+            comment="a stale decryption is not recorded",
+            flags=("FailedNotRecorded", "Drift"),
+            rules=("13.failures-not-recorded", "7.5.8"),
+            steps=(_step(a, now=_T + 301, error="StaleTimestamp"), _step(a)),
         ),
-        _case(
-            "failed/version-not-recorded",
-            "a version rejection is not recorded",
-            ("FailedNotRecorded", "VersionNotAllowed"),
-            ("13.failures-not-recorded", "7.5.2"),
-            _bad("InvalidVersion", a, config={"allowed_versions": [2]}),
-            _ok(a),
+        Row(
+            tc="failed/version-not-recorded",
+            comment="a version rejection is not recorded",
+            flags=("FailedNotRecorded", "VersionNotAllowed"),
+            rules=("13.failures-not-recorded", "7.5.2"),
+            steps=(
+                _step(a, error="InvalidVersion", args={"config": {"allowed_versions": [2]}}),
+                _step(a),
+            ),
         ),
-        _case(
-            "order/stale-before-reuse",
-            "a replay outside the window is StaleTimestamp (step 8 before step 9)",
-            ("Replay", "Drift", "CheckOrder"),
-            ("7.5.order", "7.5.8"),
-            _ok(a),
-            _bad("StaleTimestamp", a, _T + 301),
+        Row(
+            tc="order/stale-before-reuse",
+            comment="a replay outside the window is StaleTimestamp (step 8 before step 9)",
+            flags=("Replay", "Drift", "CheckOrder"),
+            rules=("7.5.order", "7.5.8"),
+            steps=(_step(a), _step(a, now=_T + 301, error="StaleTimestamp")),
         ),
-        _case(
-            "order/header-before-reuse",
-            "a replay with the clear header id changed is HeaderIdMismatch (step 7 before step 9)",
-            ("Replay", "CheckOrder"),
-            ("7.5.order", "7.5.7"),
-            _ok(a),
-            _bad("HeaderIdMismatch", relabelled),
+        Row(
+            tc="order/header-before-reuse",
+            comment="a replay with the clear header id changed is HeaderIdMismatch "
+            "(step 7 before step 9)",
+            flags=("Replay", "CheckOrder"),
+            rules=("7.5.order", "7.5.7"),
+            steps=(_step(a), _step(relabelled, error="HeaderIdMismatch")),
         ),
-        _case(
-            "order/aead-before-collision",
-            "a tampered replay is InvalidAeadTag, not a collision (step 4 before step 9)",
-            ("ModifiedCiphertext", "CheckOrder"),
-            ("7.5.order", "7.5.4"),
-            _ok(a),
-            _bad("InvalidAeadTag", tampered),
+        Row(
+            tc="order/aead-before-collision",
+            comment="a tampered replay is InvalidAeadTag, not a collision (step 4 before step 9)",
+            flags=("ModifiedCiphertext", "CheckOrder"),
+            rules=("7.5.order", "7.5.4"),
+            steps=(_step(a), _step(tampered, error="InvalidAeadTag")),
         ),
-    ]
+    )
 
 
 def spec(handle: Handler) -> FileSpec:
@@ -213,6 +196,11 @@ def spec(handle: Handler) -> FileSpec:
             "Generated by `ihp-vectors generate`; do not edit.",
         ),
         groups=[
-            GroupSpec("one session, one fresh guard per case", group_args, _cases(handle), "replay")
+            GroupSpec(
+                "one session, one fresh guard per case",
+                group_args,
+                Table(prefix="replay/").cases(_rows(handle)),
+                "replay",
+            )
         ],
     )

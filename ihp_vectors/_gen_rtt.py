@@ -2,91 +2,139 @@
 
 from __future__ import annotations
 
-from ._build import CaseSpec, FileSpec, GroupSpec, Handler
+from typing import Any
+
+from ._build import FileSpec, GroupSpec, Handler, Row, Table
 
 __all__ = ["spec"]
 
-# (tc, samples, comment, flags) — sample values are exact binary fractions, so that every
-# summation order gives the same mean and no case depends on floating-point rounding.
-_VALID: tuple[tuple[str, tuple[float, float, float, float], str, tuple[str, ...]], ...] = (
-    ("zero", (0.0, 0.0, 0.0, 0.0), "all samples 0 ms", ("EdgeCaseValue",)),
-    ("one-bucket", (5.0, 5.0, 5.0, 5.0), "mean 5 ms is bucket 1", ()),
-    ("uneven", (1.0, 2.0, 3.0, 10.0), "mean 4 ms → 0.8 → 1", ()),
-    ("below-half", (2.0, 2.0, 2.0, 3.5), "mean 2.375 ms → 0.475 → 0", ()),
-    (
-        "half-2.5ms",
-        (2.5, 2.5, 2.5, 2.5),
-        "mean 2.5 ms → 0.5 → 1 (half to even gives 0)",
-        ("HalfwayRounding",),
+
+def _samples(*samples_ms: float) -> dict[str, Any]:
+    return {"samples_ms": list(samples_ms)}
+
+
+# Sample values are exact binary fractions, so that every summation order gives the same
+# mean and no case depends on floating-point rounding. Table rule 12.rtt-bucket; a halfway
+# mean traces to 12.half-away, a clamped bucket to 12.clamp.
+_ROWS: tuple[Row, ...] = (
+    Row(
+        tc="zero",
+        comment="all samples 0 ms",
+        args=_samples(0.0, 0.0, 0.0, 0.0),
+        flags=("EdgeCaseValue",),
     ),
-    ("half-7.5ms", (5.0, 10.0, 5.0, 10.0), "mean 7.5 ms → 1.5 → 2", ("HalfwayRounding",)),
-    (
-        "half-12.5ms",
-        (10.0, 15.0, 12.0, 13.0),
-        "mean 12.5 ms → 2.5 → 3 (Python round gives 2)",
-        ("HalfwayRounding",),
+    Row(tc="one-bucket", comment="mean 5 ms is bucket 1", args=_samples(5.0, 5.0, 5.0, 5.0)),
+    Row(tc="uneven", comment="mean 4 ms → 0.8 → 1", args=_samples(1.0, 2.0, 3.0, 10.0)),
+    Row(tc="below-half", comment="mean 2.375 ms → 0.475 → 0", args=_samples(2.0, 2.0, 2.0, 3.5)),
+    Row(
+        tc="half-2.5ms",
+        comment="mean 2.5 ms → 0.5 → 1 (half to even gives 0)",
+        args=_samples(2.5, 2.5, 2.5, 2.5),
+        flags=("HalfwayRounding",),
+        rules=("12.half-away",),
     ),
-    (
-        "half-22.5ms",
-        (22.5, 22.5, 22.5, 22.5),
-        "mean 22.5 ms → 4.5 → 5 (half to even gives 4)",
-        ("HalfwayRounding",),
+    Row(
+        tc="half-7.5ms",
+        comment="mean 7.5 ms → 1.5 → 2",
+        args=_samples(5.0, 10.0, 5.0, 10.0),
+        flags=("HalfwayRounding",),
+        rules=("12.half-away",),
     ),
-    ("just-below-half", (12.25, 12.25, 12.25, 12.25), "mean 12.25 ms → 2.45 → 2", ()),
-    ("just-above-half", (12.75, 12.75, 12.75, 12.75), "mean 12.75 ms → 2.55 → 3", ()),
-    ("typical-lan", (0.5, 0.75, 0.25, 0.5), "sub-millisecond LAN: bucket 0", ()),
-    ("typical-wan", (48.0, 52.0, 50.0, 50.0), "mean 50 ms → 10", ()),
-    ("bucket-254", (1270.0, 1270.0, 1270.0, 1270.0), "mean 1270 ms → 254", ("Boundary",)),
-    (
-        "bucket-255",
-        (1275.0, 1275.0, 1275.0, 1275.0),
-        "mean 1275 ms → 255, the top bucket",
-        ("Boundary", "Clamp"),
+    Row(
+        tc="half-12.5ms",
+        comment="mean 12.5 ms → 2.5 → 3 (Python round gives 2)",
+        args=_samples(10.0, 15.0, 12.0, 13.0),
+        flags=("HalfwayRounding",),
+        rules=("12.half-away",),
     ),
-    (
-        "half-1272.5ms",
-        (1272.5, 1272.5, 1272.5, 1272.5),
-        "mean 1272.5 → 254.5 → 255",
-        ("HalfwayRounding", "Boundary"),
+    Row(
+        tc="half-22.5ms",
+        comment="mean 22.5 ms → 4.5 → 5 (half to even gives 4)",
+        args=_samples(22.5, 22.5, 22.5, 22.5),
+        flags=("HalfwayRounding",),
+        rules=("12.half-away",),
     ),
-    (
-        "half-1277.5ms",
-        (1277.5, 1277.5, 1277.5, 1277.5),
-        "mean 1277.5 → 255.5 → 256 → clamp 255",
-        ("HalfwayRounding", "Clamp"),
+    Row(
+        tc="just-below-half",
+        comment="mean 12.25 ms → 2.45 → 2",
+        args=_samples(12.25, 12.25, 12.25, 12.25),
     ),
-    ("clamp-high", (1280.0, 1280.0, 1280.0, 1280.0), "mean 1280 → 256 → clamp 255", ("Clamp",)),
-    (
-        "clamp-huge",
-        (1.0e9, 1.0e9, 1.0e9, 1.0e9),
-        "one second per sample ×1000: clamp 255",
-        ("Clamp",),
+    Row(
+        tc="just-above-half",
+        comment="mean 12.75 ms → 2.55 → 3",
+        args=_samples(12.75, 12.75, 12.75, 12.75),
     ),
-    ("one-slow-sample", (1.0, 1.0, 1.0, 1000.0), "mean 250.75 → 50.15 → 50", ()),
-    ("negative-clamp", (-10.0, -10.0, -10.0, -10.0), "negative mean → clamp 0", ("Clamp",)),
-    (
-        "negative-half",
-        (-2.5, -2.5, -2.5, -2.5),
-        "mean -2.5 → -0.5 → -1 (away from zero) → clamp 0",
-        ("Clamp", "HalfwayRounding"),
+    Row(
+        tc="typical-lan",
+        comment="sub-millisecond LAN: bucket 0",
+        args=_samples(0.5, 0.75, 0.25, 0.5),
+    ),
+    Row(tc="typical-wan", comment="mean 50 ms → 10", args=_samples(48.0, 52.0, 50.0, 50.0)),
+    Row(
+        tc="bucket-254",
+        comment="mean 1270 ms → 254",
+        args=_samples(1270.0, 1270.0, 1270.0, 1270.0),
+        flags=("Boundary",),
+    ),
+    Row(
+        tc="bucket-255",
+        comment="mean 1275 ms → 255, the top bucket",
+        args=_samples(1275.0, 1275.0, 1275.0, 1275.0),
+        flags=("Boundary", "Clamp"),
+        rules=("12.clamp",),
+    ),
+    Row(
+        tc="half-1272.5ms",
+        comment="mean 1272.5 → 254.5 → 255",
+        args=_samples(1272.5, 1272.5, 1272.5, 1272.5),
+        flags=("HalfwayRounding", "Boundary"),
+        rules=("12.half-away",),
+    ),
+    Row(
+        tc="half-1277.5ms",
+        comment="mean 1277.5 → 255.5 → 256 → clamp 255",
+        args=_samples(1277.5, 1277.5, 1277.5, 1277.5),
+        flags=("HalfwayRounding", "Clamp"),
+        rules=("12.half-away", "12.clamp"),
+    ),
+    Row(
+        tc="clamp-high",
+        comment="mean 1280 → 256 → clamp 255",
+        args=_samples(1280.0, 1280.0, 1280.0, 1280.0),
+        flags=("Clamp",),
+        rules=("12.clamp",),
+    ),
+    Row(
+        tc="clamp-huge",
+        comment="one second per sample ×1000: clamp 255",
+        args=_samples(1000000000.0, 1000000000.0, 1000000000.0, 1000000000.0),
+        flags=("Clamp",),
+        rules=("12.clamp",),
+    ),
+    Row(
+        tc="one-slow-sample",
+        comment="mean 250.75 → 50.15 → 50",
+        args=_samples(1.0, 1.0, 1.0, 1000.0),
+    ),
+    Row(
+        tc="negative-clamp",
+        comment="negative mean → clamp 0",
+        args=_samples(-10.0, -10.0, -10.0, -10.0),
+        flags=("Clamp",),
+        rules=("12.clamp",),
+    ),
+    Row(
+        tc="negative-half",
+        comment="mean -2.5 → -0.5 → -1 (away from zero) → clamp 0",
+        args=_samples(-2.5, -2.5, -2.5, -2.5),
+        flags=("Clamp", "HalfwayRounding"),
+        rules=("12.half-away", "12.clamp"),
     ),
 )
 
 
-def _rules(flags: tuple[str, ...]) -> tuple[str, ...]:
-    rules = ["12.rtt-bucket"]
-    if "HalfwayRounding" in flags:
-        rules.append("12.half-away")
-    if "Clamp" in flags:
-        rules.append("12.clamp")
-    return tuple(rules)
-
-
 def spec(handle: Handler) -> FileSpec:
-    cases = [
-        CaseSpec(f"rtt/{tc}", comment, flags, _rules(flags), {"samples_ms": list(samples)})
-        for tc, samples, comment, flags in _VALID
-    ]
+    cases = Table(prefix="rtt/", rules=("12.rtt-bucket",)).cases(_ROWS)
     return FileSpec(
         name="rtt_bucket",
         operation="rtt_bucket",

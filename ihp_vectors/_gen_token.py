@@ -2,102 +2,97 @@
 
 from __future__ import annotations
 
-from ._build import CaseSpec, FileSpec, GroupSpec, Handler
+from ._build import CaseSpec, FileSpec, GroupSpec, Handler, Row, Table
 from ._enc import I64_MAX, I64_MIN, U64_MAX, dec, det_bytes, hx
 from ._fixtures import GOLDEN_HEX, GOLDEN_JSON, fixture_keys
 
 __all__ = ["spec"]
 
-_OK = ("10.token", "2.hkdf")
-
-
-def _cases(handle: Handler) -> list[CaseSpec]:
-    cases = []
-    for fixture in (GOLDEN_JSON, GOLDEN_HEX):
-        keys = fixture_keys(handle, fixture)
-        cases.append(
-            CaseSpec(
-                f"token/ktv/{fixture.name}",
-                f"the {fixture.name} session key, nonce and timestamp (spec §17)",
-                ("Ktv", "Base64Url"),
-                _OK,
-                {
-                    "session_key": keys["session_key"],
-                    "client_nonce": hx(fixture.client_nonce),
-                    "timestamp": dec(fixture.timestamp),
-                },
-            )
-        )
+_TIMESTAMP_ROWS: tuple[Row, ...] = tuple(
+    Row(
+        tc=f"timestamp/{value}",
+        comment=comment,
+        args={"timestamp": dec(value)},
+        flags=("EdgeCaseValue", "Base64Url"),
+    )
     for value, comment in (
         (0, "timestamp 0"),
         (-1, "timestamp -1"),
         (I64_MIN + 1, "timestamp I64_MIN + 1"),
         (I64_MAX, "timestamp I64_MAX"),
         (1_700_000_001, "one second after the base"),
-    ):
-        cases.append(
-            CaseSpec(
-                f"token/timestamp/{value}",
-                comment,
-                ("EdgeCaseValue", "Base64Url"),
-                _OK,
-                {"timestamp": dec(value)},
-            )
-        )
-    for i in range(12):
-        cases.append(
-            CaseSpec(
-                f"token/random/{i}",
-                "pseudorandom key and nonce",
-                ("Pseudorandom", "Base64Url"),
-                _OK,
-                {
-                    "session_key": hx(det_bytes(f"token/{i}/k", 32)),
-                    "client_nonce": hx(det_bytes(f"token/{i}/n", 12)),
-                },
-            )
-        )
-    bad = (
-        ("key-length/31", "KeyLength", {"session_key": hx(bytes(31))}, "6.key-length"),
-        ("key-length/33", "KeyLength", {"session_key": hx(bytes(33))}, "6.key-length"),
-        (
-            "nonce-length/11",
-            "InvalidNonceLength",
-            {"client_nonce": hx(bytes(11))},
-            "7.1.field-types",
-        ),
-        (
-            "nonce-length/13",
-            "InvalidNonceLength",
-            {"client_nonce": hx(bytes(13))},
-            "7.1.field-types",
-        ),
-        (
-            "timestamp/i64-max-plus-1",
-            "InvalidTimestamp",
-            {"timestamp": dec(I64_MAX + 1)},
-            "7.1.field-types",
-        ),
-        (
-            "timestamp/i64-min-minus-1",
-            "InvalidTimestamp",
-            {"timestamp": dec(I64_MIN - 1)},
-            "7.1.field-types",
-        ),
-        ("timestamp/u64-max", "InvalidTimestamp", {"timestamp": dec(U64_MAX)}, "7.1.field-types"),
     )
-    for tc, error, over, rule in bad:
-        cases.append(
-            CaseSpec(
-                f"token/argument/{tc}",
-                f"{tc.replace('/', ' ')}: outside its type",
-                ("ArgumentRange",),
-                (rule, f"8.{error}"),
-                over,
-                error,
+)
+
+_RANDOM_ROWS: tuple[Row, ...] = tuple(
+    Row(
+        tc=f"random/{i}",
+        comment="pseudorandom key and nonce",
+        args={
+            "session_key": hx(det_bytes(f"token/{i}/k", 32)),
+            "client_nonce": hx(det_bytes(f"token/{i}/n", 12)),
+        },
+        flags=("Pseudorandom", "Base64Url"),
+    )
+    for i in range(12)
+)
+
+# each argument outside its type: (tc, error, arguments, rule)
+_OUTSIDE: tuple[tuple[str, str, dict[str, str], str], ...] = (
+    ("key-length/31", "KeyLength", {"session_key": hx(bytes(31))}, "6.key-length"),
+    ("key-length/33", "KeyLength", {"session_key": hx(bytes(33))}, "6.key-length"),
+    ("nonce-length/11", "InvalidNonceLength", {"client_nonce": hx(bytes(11))}, "7.1.field-types"),
+    ("nonce-length/13", "InvalidNonceLength", {"client_nonce": hx(bytes(13))}, "7.1.field-types"),
+    (
+        "timestamp/i64-max-plus-1",
+        "InvalidTimestamp",
+        {"timestamp": dec(I64_MAX + 1)},
+        "7.1.field-types",
+    ),
+    (
+        "timestamp/i64-min-minus-1",
+        "InvalidTimestamp",
+        {"timestamp": dec(I64_MIN - 1)},
+        "7.1.field-types",
+    ),
+    ("timestamp/u64-max", "InvalidTimestamp", {"timestamp": dec(U64_MAX)}, "7.1.field-types"),
+)
+
+_ARGUMENT_ROWS: tuple[Row, ...] = tuple(
+    Row(
+        tc=f"argument/{tc}",
+        comment=f"{tc.replace('/', ' ')}: outside its type",
+        args=args,
+        error=error,
+        flags=("ArgumentRange",),
+        rules=(rule,),
+    )
+    for tc, error, args, rule in _OUTSIDE
+)
+
+
+def _ktv_rows(handle: Handler) -> list[Row]:
+    rows = []
+    for fixture in (GOLDEN_JSON, GOLDEN_HEX):
+        keys = fixture_keys(handle, fixture)
+        rows.append(
+            Row(
+                tc=f"ktv/{fixture.name}",
+                comment=f"the {fixture.name} session key, nonce and timestamp (spec §17)",
+                args={
+                    "session_key": keys["session_key"],
+                    "client_nonce": hx(fixture.client_nonce),
+                    "timestamp": dec(fixture.timestamp),
+                },
+                flags=("Ktv", "Base64Url"),
             )
         )
-    return cases
+    return rows
+
+
+def _cases(handle: Handler) -> list[CaseSpec]:
+    table = Table(prefix="token/", valid_rules=("10.token", "2.hkdf"))
+    return table.cases((*_ktv_rows(handle), *_TIMESTAMP_ROWS, *_RANDOM_ROWS, *_ARGUMENT_ROWS))
 
 
 def spec(handle: Handler) -> FileSpec:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import dataclass
 from typing import Any
 
-from ._build import CaseSpec, FileSpec, GroupSpec, Handler
+from ._build import CaseSpec, FileSpec, GroupSpec, Handler, Row, Table
 from ._enc import U64_MAX, CapsuleFields, capsule_obj, det_bytes, det_int
 from ._fixtures import GOLDEN_HEX, GOLDEN_JSON, fixture_keys
 from ._gen_golden import GOLDEN_HEX_PATH, GOLDEN_JSON_PATH, render_golden
@@ -18,47 +19,48 @@ _MIB = 1 << 20
 _MAX_BINARY_PAYLOAD = 65_572  # spec §9.2
 
 
-def _capsules(handle: Handler) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
-    """(name, shim capsule object, flags) of the capsules every wire file round-trips."""
-    out: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
-        ("golden-json-fixture", fixture_keys(handle, GOLDEN_JSON)["capsule"], ("Ktv",)),
-        ("capsule-v1-fixture", fixture_keys(handle, GOLDEN_HEX)["capsule"], ("Ktv",)),
-        (
+@dataclass(frozen=True)
+class _Sample:
+    """A capsule every wire file encodes or decodes: its name in case ids, its shim
+    capsule object, and the flags of the cases made from it."""
+
+    name: str
+    capsule: dict[str, Any]
+    flags: tuple[str, ...]
+
+
+def _samples(handle: Handler) -> list[_Sample]:
+    def made(*fields: Any) -> dict[str, Any]:
+        return capsule_obj(CapsuleFields(*fields))
+
+    samples = [
+        _Sample("golden-json-fixture", fixture_keys(handle, GOLDEN_JSON)["capsule"], ("Ktv",)),
+        _Sample("capsule-v1-fixture", fixture_keys(handle, GOLDEN_HEX)["capsule"], ("Ktv",)),
+        _Sample(
             "all-max",
-            capsule_obj(
-                CapsuleFields(255, U64_MAX, b"\xff" * 12, U64_MAX, 255, 65535, b"\xff" * 17)
-            ),
+            made(255, U64_MAX, b"\xff" * 12, U64_MAX, 255, 65535, b"\xff" * 17),
             ("EdgeCaseValue",),
         ),
-        ("all-min", capsule_obj(CapsuleFields(0, 0, bytes(12), 0, 0, 1, b"")), ("EdgeCaseValue",)),
-        (
+        _Sample("all-min", made(0, 0, bytes(12), 0, 0, 1, b""), ("EdgeCaseValue",)),
+        _Sample(
             "version-2",
-            capsule_obj(
-                CapsuleFields(2, 7, det_bytes("wire/v2", 12), 7, 5, 120, det_bytes("wire/v2/p", 40))
-            ),
+            made(2, 7, det_bytes("wire/v2", 12), 7, 5, 120, det_bytes("wire/v2/p", 40)),
             (),
         ),
     ]
     for i in range(4):
         label = f"wire/random/{i}"
-        out.append(
-            (
-                f"random-{i}",
-                capsule_obj(
-                    CapsuleFields(
-                        1,
-                        det_int(label + "/h", 64),
-                        det_bytes(label + "/n", 12),
-                        det_int(label + "/id", 64),
-                        det_int(label + "/rtt", 8),
-                        1 + det_int(label + "/p", 15),
-                        det_bytes(label + "/pl", 16 + det_int(label + "/len", 7)),
-                    )
-                ),
-                ("Pseudorandom",),
-            )
+        capsule = made(
+            1,
+            det_int(label + "/h", 64),
+            det_bytes(label + "/n", 12),
+            det_int(label + "/id", 64),
+            det_int(label + "/rtt", 8),
+            1 + det_int(label + "/p", 15),
+            det_bytes(label + "/pl", 16 + det_int(label + "/len", 7)),
         )
-    return out
+        samples.append(_Sample(f"random-{i}", capsule, ("Pseudorandom",)))
+    return samples
 
 
 def _json_form(capsule: dict[str, Any]) -> dict[str, Any]:
@@ -88,347 +90,473 @@ def _raw(document: dict[str, Any], path: tuple[str, ...], raw: str) -> str:
     return _compact(copy).replace(json.dumps(marker), raw)
 
 
-def _from_json_case(
-    tc: str,
-    comment: str,
-    flags: tuple[str, ...],
-    rules: tuple[str, ...],
-    text: str,
-    error: str | None = "Codec",
-) -> CaseSpec:
-    extra = ("8.Codec",) if error else ()
-    return CaseSpec(f"from-json/{tc}", comment, flags, (*rules, *extra), {"json": text}, error)
+def _document(text: str) -> dict[str, Any]:
+    """capsule_from_json arguments."""
+    return {"json": text}
 
 
-def _from_json_valid(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
-    golden_text = render_golden(handle)[GOLDEN_JSON_PATH]
-    cases = [
-        _from_json_case(
-            "ktv/golden-fixture-file",
-            f"the text of {GOLDEN_JSON_PATH} (pretty-printed)",
-            ("Ktv",),
-            ("17.golden-json", "9.1.required-keys"),
-            golden_text,
-            None,
-        )
-    ]
-    for name, capsule, flags in _capsules(handle):
-        cases.append(
-            _from_json_case(
-                f"canonical/{name}",
-                "the canonical form",
-                flags,
-                ("9.1.required-keys", "9.1.integers"),
-                _compact(_json_form(capsule)),
-                None,
-            )
-        )
+# --- capsule_from_json: accepted documents --------------------------------------------------
+
+# an unknown key may hold any JSON value (spec §9.1): (tc, the value)
+_UNKNOWN_VALUES: tuple[tuple[str, Any], ...] = (
+    ("string", "ignored"),
+    ("number", 12345),
+    ("fraction", 1.5),
+    ("null", None),
+    ("bool", True),
+    ("array", [1, [2, [3]]]),
+    ("object", {"a": {"b": {"c": {}}}}),
+    ("deep-30", json.loads("[" * 30 + "]" * 30)),
+)
+# numbers no integer field could hold, in an unknown key: (tc, raw JSON text, comment)
+_UNKNOWN_NUMBERS: tuple[tuple[str, str, str], ...] = (
+    ("exponent", "1e400", "an exponent too large for a double"),
+    ("negative-exponent", "-2.5E-3", "a fraction with a negative exponent"),
+    ("integer-5000-digits", "9" * 5000, "an integer of 5,000 digits"),
+    ("u64-max-plus-1", str(U64_MAX + 1), "an integer outside u64"),
+)
+
+
+def _layout_rows(handle: Handler, base: dict[str, Any]) -> tuple[Row, ...]:
     reordered = dict(reversed(list(base.items())))
     reordered["network_context"] = {
         "path_hint": base["network_context"]["path_hint"],
         "rtt_bucket": base["network_context"]["rtt_bucket"],
     }
-    unknown: tuple[tuple[str, Any], ...] = (
-        ("string", "ignored"),
-        ("number", 12345),
-        ("fraction", 1.5),
-        ("null", None),
-        ("bool", True),
-        ("array", [1, [2, [3]]]),
-        ("object", {"a": {"b": {"c": {}}}}),
-        ("deep-30", json.loads("[" * 30 + "]" * 30)),
-    )
-    cases += [
-        _from_json_case(
-            "layout/whitespace",
-            "indented with tabs and newlines",
-            (),
-            ("9.1.required-keys",),
-            json.dumps(base, indent="\t"),
-            None,
+    return (
+        Row(
+            tc="ktv/golden-fixture-file",
+            comment=f"the text of {GOLDEN_JSON_PATH} (pretty-printed)",
+            args=_document(render_golden(handle)[GOLDEN_JSON_PATH]),
+            flags=("Ktv",),
+            rules=("17.golden-json", "9.1.required-keys"),
         ),
-        _from_json_case(
-            "layout/key-order",
-            "keys in reverse order, network_context too",
-            (),
-            ("9.1.required-keys",),
-            _compact(reordered),
-            None,
-        ),
-    ]
-    for tc, value in unknown:
-        cases.append(
-            _from_json_case(
-                f"unknown-key/{tc}",
-                f"an unknown key holding a {tc}",
-                ("JsonUnknownKey",),
-                ("9.1.unknown-keys",),
-                _compact({**base, "x_unknown": value}),
-                None,
+        *(
+            Row(
+                tc=f"canonical/{sample.name}",
+                comment="the canonical form",
+                args=_document(_compact(_json_form(sample.capsule))),
+                flags=sample.flags,
+                rules=("9.1.required-keys", "9.1.integers"),
             )
-        )
+            for sample in _samples(handle)
+        ),
+        Row(
+            tc="layout/whitespace",
+            comment="indented with tabs and newlines",
+            args=_document(json.dumps(base, indent="\t")),
+            rules=("9.1.required-keys",),
+        ),
+        Row(
+            tc="layout/key-order",
+            comment="keys in reverse order, network_context too",
+            args=_document(_compact(reordered)),
+            rules=("9.1.required-keys",),
+        ),
+    )
+
+
+def _unknown_key_rows(base: dict[str, Any]) -> tuple[Row, ...]:
+    """Unknown keys are ignored, whatever they hold (table flag JsonUnknownKey)."""
     nested = json.loads(json.dumps(base))
     nested["network_context"]["x_unknown"] = [0]
-    raw_numbers = (
-        ("exponent", "1e400", "an exponent too large for a double"),
-        ("negative-exponent", "-2.5E-3", "a fraction with a negative exponent"),
-        ("integer-5000-digits", "9" * 5000, "an integer of 5,000 digits"),
-        ("u64-max-plus-1", str(U64_MAX + 1), "an integer outside u64"),
+    return (
+        *(
+            Row(
+                tc=f"unknown-key/{tc}",
+                comment=f"an unknown key holding a {tc}",
+                args=_document(_compact({**base, "x_unknown": value})),
+                rules=("9.1.unknown-keys",),
+            )
+            for tc, value in _UNKNOWN_VALUES
+        ),
+        *(
+            Row(
+                tc=f"unknown-key/{tc}",
+                comment=f"an unknown key holding {comment}: ignored, not an integer field",
+                args=_document(_raw({**base, "x_unknown": 0}, ("x_unknown",), raw)),
+                rules=("9.1.unknown-keys",),
+            )
+            for tc, raw, comment in _UNKNOWN_NUMBERS
+        ),
+        Row(
+            tc="unknown-key/in-network-context",
+            comment="an unknown key inside network_context",
+            args=_document(_compact(nested)),
+            rules=("9.1.unknown-keys",),
+        ),
     )
-    for tc, raw, comment in raw_numbers:
-        cases.append(
-            _from_json_case(
-                f"unknown-key/{tc}",
-                f"an unknown key holding {comment}: ignored, not an integer field",
-                ("JsonUnknownKey",),
-                ("9.1.unknown-keys",),
-                _raw({**base, "x_unknown": 0}, ("x_unknown",), raw),
-                None,
+
+
+def _from_json_valid(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
+    pad = _MIB - len(_compact(base)) - len(',"x_pad":""')
+    one_mib = Row(
+        tc="size/1-mib",
+        comment="exactly 1 MiB (an unknown key pads it)",
+        args=_document(_compact({**base, "x_pad": "a" * pad})),
+        flags=("SizeLimit", "Boundary", "JsonUnknownKey"),
+        rules=("9.1.size",),
+    )
+    table = Table(prefix="from-json/")
+    return [
+        *table.cases(_layout_rows(handle, base)),
+        *Table(prefix="from-json/", flags=("JsonUnknownKey",)).cases(_unknown_key_rows(base)),
+        table.case(one_mib),
+    ]
+
+
+# --- capsule_from_json: rejected documents (every one Codec) ----------------------------------
+
+
+def _syntax_rows(base: dict[str, Any]) -> tuple[Row, ...]:
+    """Not one JSON object (table flag JsonStrictness, rule 9.1.json)."""
+    canonical = _compact(base)
+    return (
+        Row(tc="syntax/empty", comment="an empty document", args=_document(""), error="Codec"),
+        Row(
+            tc="syntax/truncated",
+            comment="the canonical form without its last byte",
+            args=_document(canonical[:-1]),
+            error="Codec",
+        ),
+        Row(
+            tc="syntax/trailing-garbage",
+            comment="a byte after the object",
+            args=_document(canonical + "x"),
+            error="Codec",
+        ),
+        Row(
+            tc="syntax/two-objects",
+            comment="two objects",
+            args=_document(canonical + canonical),
+            error="Codec",
+        ),
+        Row(
+            tc="syntax/trailing-comma",
+            comment="a trailing comma in the object",
+            args=_document(canonical[:-1] + ",}"),
+            error="Codec",
+        ),
+        Row(
+            tc="syntax/array",
+            comment="an array, not an object",
+            args=_document("[" + canonical + "]"),
+            error="Codec",
+        ),
+        Row(
+            tc="syntax/number",
+            comment="a number, not an object",
+            args=_document("1"),
+            error="Codec",
+        ),
+        Row(tc="syntax/null", comment="null, not an object", args=_document("null"), error="Codec"),
+        *(
+            Row(
+                tc=f"missing/{key}",
+                comment=f"no {key}",
+                args=_document(_compact({k: v for k, v in base.items() if k != key})),
+                error="Codec",
+            )
+            for key in base
+        ),
+    )
+
+
+def _missing_network_rows(base: dict[str, Any]) -> list[Row]:
+    rows = []
+    for key in ("rtt_bucket", "path_hint"):
+        document = json.loads(_compact(base))
+        del document["network_context"][key]
+        rows.append(
+            Row(
+                tc=f"missing/network-context-{key}",
+                comment=f"no {key}",
+                args=_document(_compact(document)),
+                error="Codec",
+                rules=("9.1.required-keys",),
             )
         )
-    cases.append(
-        _from_json_case(
-            "unknown-key/in-network-context",
-            "an unknown key inside network_context",
-            ("JsonUnknownKey",),
-            ("9.1.unknown-keys",),
-            _compact(nested),
-            None,
-        )
-    )
+    return rows
+
+
+def _duplicate_rows(base: dict[str, Any]) -> tuple[Row, ...]:
+    """A key twice (table flag JsonDuplicateKey, rule 9.1.duplicate-keys)."""
     canonical = _compact(base)
-    pad = _MIB - len(canonical) - len(',"x_pad":""')
-    cases.append(
-        _from_json_case(
-            "size/1-mib",
-            "exactly 1 MiB (an unknown key pads it)",
-            ("SizeLimit", "Boundary", "JsonUnknownKey"),
-            ("9.1.size",),
-            _compact({**base, "x_pad": "a" * pad}),
-            None,
-        )
+    return (
+        Row(
+            tc="duplicate/version-same-value",
+            comment='"version" twice, same value',
+            args=_document('{"version":1,' + canonical[1:]),
+            error="Codec",
+        ),
+        Row(
+            tc="duplicate/version-other-value",
+            comment='"version" twice, other value',
+            args=_document('{"version":2,' + canonical[1:]),
+            error="Codec",
+        ),
+        Row(
+            tc="duplicate/payload",
+            comment='"payload" twice',
+            args=_document(canonical[:-1] + ',"payload":[]}'),
+            error="Codec",
+        ),
+        Row(
+            tc="duplicate/header-id",
+            comment='"header_id" twice, last one valid',
+            args=_document('{"header_id":1,' + canonical[1:]),
+            error="Codec",
+        ),
+        Row(
+            tc="duplicate/rtt-bucket",
+            comment='"rtt_bucket" twice in network_context',
+            args=_document(
+                canonical.replace('"network_context":{', '"network_context":{"rtt_bucket":9,')
+            ),
+            error="Codec",
+        ),
     )
-    return cases
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Replaced:
+    """A rejected document: the golden canonical one with the value at `path` replaced by
+    `raw` JSON text."""
+
+    tc: str
+    path: tuple[str, ...]
+    raw: str
+    comment: str
+    rule: str = "9.1.integers"
+
+
+_NC = "network_context"
+_NONCE = list(GOLDEN_JSON.client_nonce)  # the golden document's client_nonce array
+
+# integer fields holding what is not a u8/u16/u64 integer
+_NOT_INTEGERS: tuple[_Replaced, ...] = (
+    _Replaced(tc="version-fraction", path=("version",), raw="1.0", comment="version 1.0"),
+    _Replaced(tc="version-exponent", path=("version",), raw="1e0", comment="version 1e0"),
+    _Replaced(tc="version-negative", path=("version",), raw="-1", comment="version -1"),
+    _Replaced(tc="version-256", path=("version",), raw="256", comment="version 256 outside u8"),
+    _Replaced(tc="version-string", path=("version",), raw='"1"', comment="version as a string"),
+    _Replaced(tc="version-true", path=("version",), raw="true", comment="version true"),
+    _Replaced(tc="version-null", path=("version",), raw="null", comment="version null"),
+    _Replaced(tc="version-nan", path=("version",), raw="NaN", comment="version NaN"),
+    _Replaced(tc="version-infinity", path=("version",), raw="Infinity", comment="version Infinity"),
+    _Replaced(
+        tc="header-id-u64-max-plus-1",
+        path=("header_id",),
+        raw=str(U64_MAX + 1),
+        comment="header_id 2^64",
+    ),
+    _Replaced(tc="header-id-negative", path=("header_id",), raw="-1", comment="header_id -1"),
+    _Replaced(tc="header-id-fraction", path=("header_id",), raw="44.5", comment="header_id 44.5"),
+    _Replaced(tc="header-id-exponent", path=("header_id",), raw="4.4e1", comment="header_id 4.4e1"),
+    _Replaced(
+        tc="header-id-string",
+        path=("header_id",),
+        raw='"44"',
+        comment="header_id as a decimal string",
+    ),
+    _Replaced(
+        tc="header-id-neg-infinity",
+        path=("header_id",),
+        raw="-Infinity",
+        comment="header_id -Infinity",
+    ),
+    _Replaced(
+        tc="profile-id-u64-max-plus-1",
+        path=("server_profile_id",),
+        raw=str(U64_MAX + 1),
+        comment="server_profile_id 2^64",
+    ),
+    _Replaced(
+        tc="profile-id-string",
+        path=("server_profile_id",),
+        raw='"1"',
+        comment="server_profile_id as a string",
+    ),
+    _Replaced(tc="rtt-256", path=(_NC, "rtt_bucket"), raw="256", comment="rtt_bucket 256"),
+    _Replaced(tc="rtt-fraction", path=(_NC, "rtt_bucket"), raw="5.0", comment="rtt_bucket 5.0"),
+    _Replaced(tc="path-65536", path=(_NC, "path_hint"), raw="65536", comment="path_hint 65536"),
+    _Replaced(tc="path-negative", path=(_NC, "path_hint"), raw="-1", comment="path_hint -1"),
+    _Replaced(
+        tc="network-context-array",
+        path=(_NC,),
+        raw="[5,120]",
+        comment="network_context an array",
+    ),
+    _Replaced(tc="network-context-null", path=(_NC,), raw="null", comment="network_context null"),
+)
+
+# byte arrays of the wrong length or holding what is not a byte
+_NOT_BYTE_ARRAYS: tuple[_Replaced, ...] = (
+    _Replaced(
+        tc="nonce-11",
+        path=("client_nonce",),
+        raw=_compact(_NONCE[:11]),
+        comment="11 nonce elements",
+        rule="9.1.nonce-len",
+    ),
+    _Replaced(
+        tc="nonce-13",
+        path=("client_nonce",),
+        raw=_compact([*_NONCE, 0]),
+        comment="13 nonce elements",
+        rule="9.1.nonce-len",
+    ),
+    _Replaced(
+        tc="nonce-empty",
+        path=("client_nonce",),
+        raw="[]",
+        comment="an empty nonce array",
+        rule="9.1.nonce-len",
+    ),
+    _Replaced(
+        tc="nonce-256",
+        path=("client_nonce",),
+        raw=_compact([256, *_NONCE[1:]]),
+        comment="a nonce element 256",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="nonce-negative",
+        path=("client_nonce",),
+        raw=_compact([-1, *_NONCE[1:]]),
+        comment="a nonce element -1",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="nonce-fraction",
+        path=("client_nonce",),
+        raw="[1.0," + _compact(_NONCE[1:])[1:],
+        comment="a nonce element 1.0",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="nonce-hex-string",
+        path=("client_nonce",),
+        raw=json.dumps(bytes(_NONCE).hex()),
+        comment="the nonce as a hex string",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="payload-256",
+        path=("payload",),
+        raw="[256]",
+        comment="a payload element 256",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="payload-negative",
+        path=("payload",),
+        raw="[0,-1]",
+        comment="a payload element -1",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="payload-bool",
+        path=("payload",),
+        raw="[true]",
+        comment="a payload element true",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="payload-string",
+        path=("payload",),
+        raw='"00ff"',
+        comment="the payload as a string",
+        rule="9.1.byte-range",
+    ),
+    _Replaced(
+        tc="payload-null",
+        path=("payload",),
+        raw="null",
+        comment="payload null",
+        rule="9.1.byte-range",
+    ),
+)
+
+
+def _replaced_rows(
+    base: dict[str, Any], prefix: str, table: tuple[_Replaced, ...]
+) -> tuple[Row, ...]:
+    return tuple(
+        Row(
+            tc=f"{prefix}{r.tc}",
+            comment=r.comment,
+            args=_document(_raw(base, r.path, r.raw)),
+            error="Codec",
+            rules=(r.rule,),
+        )
+        for r in table
+    )
+
+
+def _depth_rows(base: dict[str, Any]) -> tuple[Row, ...]:
+    """Deep nesting in an unknown key is a document like any other (spec §9.1, §15)."""
+    deep, rules = ("JsonDepthUnbounded", "JsonUnknownKey"), ("9.1.depth",)
+
+    def holding(raw: str) -> dict[str, Any]:
+        return _document(_raw({**base, "x_deep": 0}, ("x_deep",), raw))
+
+    return (
+        *(
+            Row(
+                tc=f"depth/unknown-key-{depth}",
+                comment=f"an unknown key holding arrays nested {depth} deep",
+                args=holding("[" * depth + "]" * depth),
+                error="Codec",
+                flags=deep,
+                rules=rules,
+            )
+            for depth in (100, 100_000)
+        ),
+        Row(
+            tc="depth/objects-200",
+            comment="an unknown key holding objects nested 200 deep",
+            args=holding('{"a":' * 200 + "0" + "}" * 200),
+            error="Codec",
+            flags=deep,
+            rules=rules,
+        ),
+        Row(
+            tc="depth/unclosed-100000",
+            comment="100,000 unclosed brackets",
+            args=_document("[" * 100_000),
+            error="Codec",
+            flags=("JsonStrictness",),
+            rules=rules,
+        ),
+    )
 
 
 def _from_json_invalid(base: dict[str, Any]) -> list[CaseSpec]:
-    strict, i = ("JsonStrictness",), ("9.1.integers",)
-    canonical = _compact(base)
-    pad = _MIB - len(canonical) - len(',"x_pad":""') + 1
-    cases = [
-        _from_json_case(
-            "size/1-mib-plus-1",
-            "1 MiB + 1 byte",
-            ("SizeLimit", "Boundary"),
-            ("9.1.size",),
-            _compact({**base, "x_pad": "a" * pad}),
+    table = Table(prefix="from-json/")
+    strict = Table(prefix="from-json/", flags=("JsonStrictness",))
+    pad = _MIB - len(_compact(base)) - len(',"x_pad":""') + 1
+    too_big = Row(
+        tc="size/1-mib-plus-1",
+        comment="1 MiB + 1 byte",
+        args=_document(_compact({**base, "x_pad": "a" * pad})),
+        error="Codec",
+        flags=("SizeLimit", "Boundary"),
+        rules=("9.1.size",),
+    )
+    return [
+        table.case(too_big),
+        *Table(prefix="from-json/", flags=("JsonStrictness",), rules=("9.1.json",)).cases(
+            _syntax_rows(base)
         ),
-        _from_json_case("syntax/empty", "an empty document", strict, ("9.1.json",), ""),
-        _from_json_case(
-            "syntax/truncated",
-            "the canonical form without its last byte",
-            strict,
-            ("9.1.json",),
-            canonical[:-1],
-        ),
-        _from_json_case(
-            "syntax/trailing-garbage",
-            "a byte after the object",
-            strict,
-            ("9.1.json",),
-            canonical + "x",
-        ),
-        _from_json_case(
-            "syntax/two-objects", "two objects", strict, ("9.1.json",), canonical + canonical
-        ),
-        _from_json_case(
-            "syntax/trailing-comma",
-            "a trailing comma in the object",
-            strict,
-            ("9.1.json",),
-            canonical[:-1] + ",}",
-        ),
-        _from_json_case(
-            "syntax/array",
-            "an array, not an object",
-            strict,
-            ("9.1.json",),
-            "[" + canonical + "]",
-        ),
-        _from_json_case("syntax/number", "a number, not an object", strict, ("9.1.json",), "1"),
-        _from_json_case("syntax/null", "null, not an object", strict, ("9.1.json",), "null"),
+        *strict.cases(_missing_network_rows(base)),
+        *Table(
+            prefix="from-json/", flags=("JsonDuplicateKey",), rules=("9.1.duplicate-keys",)
+        ).cases(_duplicate_rows(base)),
+        *strict.cases(_replaced_rows(base, "integer/", _NOT_INTEGERS)),
+        *strict.cases(_replaced_rows(base, "bytes/", _NOT_BYTE_ARRAYS)),
+        *table.cases(_depth_rows(base)),
     ]
-    for key in base:
-        cases.append(
-            _from_json_case(
-                f"missing/{key}",
-                f"no {key}",
-                strict,
-                ("9.1.json",),
-                _compact({k: v for k, v in base.items() if k != key}),
-            )
-        )
-    for key in ("rtt_bucket", "path_hint"):
-        doc = json.loads(canonical)
-        del doc["network_context"][key]
-        cases.append(
-            _from_json_case(
-                f"missing/network-context-{key}",
-                f"no {key}",
-                strict,
-                ("9.1.required-keys",),
-                _compact(doc),
-            )
-        )
-    dup = ("JsonDuplicateKey",)
-    cases += [
-        _from_json_case(
-            "duplicate/version-same-value",
-            '"version" twice, same value',
-            dup,
-            ("9.1.duplicate-keys",),
-            '{"version":1,' + canonical[1:],
-        ),
-        _from_json_case(
-            "duplicate/version-other-value",
-            '"version" twice, other value',
-            dup,
-            ("9.1.duplicate-keys",),
-            '{"version":2,' + canonical[1:],
-        ),
-        _from_json_case(
-            "duplicate/payload",
-            '"payload" twice',
-            dup,
-            ("9.1.duplicate-keys",),
-            canonical[:-1] + ',"payload":[]}',
-        ),
-        _from_json_case(
-            "duplicate/header-id",
-            '"header_id" twice, last one valid',
-            dup,
-            ("9.1.duplicate-keys",),
-            '{"header_id":1,' + canonical[1:],
-        ),
-        _from_json_case(
-            "duplicate/rtt-bucket",
-            '"rtt_bucket" twice in network_context',
-            dup,
-            ("9.1.duplicate-keys",),
-            canonical.replace('"network_context":{', '"network_context":{"rtt_bucket":9,'),
-        ),
-    ]
-    ints: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
-        ("version-fraction", ("version",), "1.0", "version 1.0"),
-        ("version-exponent", ("version",), "1e0", "version 1e0"),
-        ("version-negative", ("version",), "-1", "version -1"),
-        ("version-256", ("version",), "256", "version 256 outside u8"),
-        ("version-string", ("version",), '"1"', "version as a string"),
-        ("version-true", ("version",), "true", "version true"),
-        ("version-null", ("version",), "null", "version null"),
-        ("version-nan", ("version",), "NaN", "version NaN"),
-        ("version-infinity", ("version",), "Infinity", "version Infinity"),
-        ("header-id-u64-max-plus-1", ("header_id",), str(U64_MAX + 1), "header_id 2^64"),
-        ("header-id-negative", ("header_id",), "-1", "header_id -1"),
-        ("header-id-fraction", ("header_id",), "44.5", "header_id 44.5"),
-        ("header-id-exponent", ("header_id",), "4.4e1", "header_id 4.4e1"),
-        ("header-id-string", ("header_id",), '"44"', "header_id as a decimal string"),
-        ("header-id-neg-infinity", ("header_id",), "-Infinity", "header_id -Infinity"),
-        (
-            "profile-id-u64-max-plus-1",
-            ("server_profile_id",),
-            str(U64_MAX + 1),
-            "server_profile_id 2^64",
-        ),
-        ("profile-id-string", ("server_profile_id",), '"1"', "server_profile_id as a string"),
-        ("rtt-256", ("network_context", "rtt_bucket"), "256", "rtt_bucket 256"),
-        ("rtt-fraction", ("network_context", "rtt_bucket"), "5.0", "rtt_bucket 5.0"),
-        ("path-65536", ("network_context", "path_hint"), "65536", "path_hint 65536"),
-        ("path-negative", ("network_context", "path_hint"), "-1", "path_hint -1"),
-        ("network-context-array", ("network_context",), "[5,120]", "network_context an array"),
-        ("network-context-null", ("network_context",), "null", "network_context null"),
-    )
-    for tc, path, raw, comment in ints:
-        cases.append(_from_json_case(f"integer/{tc}", comment, strict, i, _raw(base, path, raw)))
-    nonce = base["client_nonce"]
-    arrays: tuple[tuple[str, tuple[str, ...], str, str, str], ...] = (
-        ("nonce-11", ("client_nonce",), _compact(nonce[:11]), "11 nonce elements", "9.1.nonce-len"),
-        (
-            "nonce-13",
-            ("client_nonce",),
-            _compact([*nonce, 0]),
-            "13 nonce elements",
-            "9.1.nonce-len",
-        ),
-        ("nonce-empty", ("client_nonce",), "[]", "an empty nonce array", "9.1.nonce-len"),
-        (
-            "nonce-256",
-            ("client_nonce",),
-            _compact([256, *nonce[1:]]),
-            "a nonce element 256",
-            "9.1.byte-range",
-        ),
-        (
-            "nonce-negative",
-            ("client_nonce",),
-            _compact([-1, *nonce[1:]]),
-            "a nonce element -1",
-            "9.1.byte-range",
-        ),
-        (
-            "nonce-fraction",
-            ("client_nonce",),
-            "[1.0," + _compact(nonce[1:])[1:],
-            "a nonce element 1.0",
-            "9.1.byte-range",
-        ),
-        (
-            "nonce-hex-string",
-            ("client_nonce",),
-            json.dumps(bytes(nonce).hex()),
-            "the nonce as a hex string",
-            "9.1.byte-range",
-        ),
-        ("payload-256", ("payload",), "[256]", "a payload element 256", "9.1.byte-range"),
-        ("payload-negative", ("payload",), "[0,-1]", "a payload element -1", "9.1.byte-range"),
-        ("payload-bool", ("payload",), "[true]", "a payload element true", "9.1.byte-range"),
-        ("payload-string", ("payload",), '"00ff"', "the payload as a string", "9.1.byte-range"),
-        ("payload-null", ("payload",), "null", "payload null", "9.1.byte-range"),
-    )
-    for tc, path, raw, comment, rule in arrays:
-        cases.append(
-            _from_json_case(f"bytes/{tc}", comment, strict, (rule,), _raw(base, path, raw))
-        )
-    deep = ("JsonDepthUnbounded",)
-    for depth in (100, 100_000):
-        cases.append(
-            _from_json_case(
-                f"depth/unknown-key-{depth}",
-                f"an unknown key holding arrays nested {depth} deep",
-                (*deep, "JsonUnknownKey"),
-                ("9.1.depth", "15.JsonDepthUnbounded"),
-                _raw({**base, "x_deep": 0}, ("x_deep",), "[" * depth + "]" * depth),
-            )
-        )
-    cases.append(
-        _from_json_case(
-            "depth/objects-200",
-            "an unknown key holding objects nested 200 deep",
-            (*deep, "JsonUnknownKey"),
-            ("9.1.depth", "15.JsonDepthUnbounded"),
-            _raw({**base, "x_deep": 0}, ("x_deep",), '{"a":' * 200 + "0" + "}" * 200),
-        )
-    )
-    cases.append(
-        _from_json_case(
-            "depth/unclosed-100000",
-            "100,000 unclosed brackets",
-            strict,
-            ("9.1.depth",),
-            "[" * 100_000,
-        )
-    )
-    return cases
 
 
 def from_json_spec(handle: Handler) -> FileSpec:
@@ -449,37 +577,40 @@ def from_json_spec(handle: Handler) -> FileSpec:
     )
 
 
+# --- capsule_to_json, capsule_to_binary: canonical encodings ------------------------------
+
+
 def _round_trip_cases(handle: Handler, prefix: str, rules: tuple[str, ...]) -> list[CaseSpec]:
-    cases = [
-        CaseSpec(
-            f"{prefix}/{name}",
-            "encode this capsule",
-            ("Canonical", *flags),
-            rules,
-            {"capsule": capsule},
-        )
-        for name, capsule, flags in _capsules(handle)
-    ]
     golden = fixture_keys(handle, GOLDEN_JSON)["capsule"]
-    cases += [
-        CaseSpec(
-            f"{prefix}/argument/nonce-13",
-            "a 13-byte nonce is not a capsule",
-            ("ArgumentRange",),
-            ("7.1.field-types", "8.InvalidNonceLength"),
-            {"capsule": {**golden, "client_nonce": golden["client_nonce"] + "00"}},
-            "InvalidNonceLength",
+    rows = (
+        *(
+            Row(
+                tc=sample.name,
+                comment="encode this capsule",
+                args={"capsule": sample.capsule},
+                flags=("Canonical", *sample.flags),
+                rules=rules,
+            )
+            for sample in _samples(handle)
         ),
-        CaseSpec(
-            f"{prefix}/argument/version-256",
-            "version 256 is outside u8",
-            ("ArgumentRange",),
-            ("7.1.field-types", "8.Codec"),
-            {"capsule": {**golden, "version": 256}},
-            "Codec",
+        Row(
+            tc="argument/nonce-13",
+            comment="a 13-byte nonce is not a capsule",
+            args={"capsule": {**golden, "client_nonce": golden["client_nonce"] + "00"}},
+            error="InvalidNonceLength",
+            flags=("ArgumentRange",),
+            rules=("7.1.field-types",),
         ),
-    ]
-    return cases
+        Row(
+            tc="argument/version-256",
+            comment="version 256 is outside u8",
+            args={"capsule": {**golden, "version": 256}},
+            error="Codec",
+            flags=("ArgumentRange",),
+            rules=("7.1.field-types",),
+        ),
+    )
+    return Table(prefix=f"{prefix}/").cases(rows)
 
 
 def to_json_spec(handle: Handler) -> FileSpec:
@@ -516,7 +647,12 @@ def to_binary_spec(handle: Handler) -> FileSpec:
     )
 
 
-def _binary(capsule: dict[str, Any], length: int | None = None, tail: bytes = b"") -> str:
+# --- capsule_from_binary --------------------------------------------------------------------
+
+
+def _binary(capsule: dict[str, Any], length: int | None = None) -> str:
+    """The spec §9.2 binary form of a shim capsule object, with an optional lying length
+    prefix."""
     payload = bytes.fromhex(capsule["payload"])
     head = struct.pack("<BQ", capsule["version"], int(capsule["header_id"]))
     head += bytes.fromhex(capsule["client_nonce"])
@@ -528,128 +664,153 @@ def _binary(capsule: dict[str, Any], length: int | None = None, tail: bytes = b"
         net["path_hint"],
         len(payload) if length is None else length,
     )
-    return (head + payload + tail).hex()
+    return (head + payload).hex()
 
 
-def _from_binary_cases(handle: Handler) -> list[CaseSpec]:
-    layout = ("9.2.layout",)
-    cases = [
-        CaseSpec(
-            "from-binary/ktv/capsule-v1-fixture-file",
-            f"the text of {GOLDEN_HEX_PATH} (spec §17)",
-            ("Ktv",),
-            ("17.golden-hex", *layout),
-            {"hex": render_golden(handle)[GOLDEN_HEX_PATH].strip()},
-        )
-    ]
-    for name, capsule, flags in _capsules(handle):
-        cases.append(
-            CaseSpec(
-                f"from-binary/valid/{name}",
-                "decode this capsule",
-                flags,
-                layout,
-                {"hex": _binary(capsule)},
+_BIG = capsule_obj(
+    CapsuleFields(1, 1, bytes(12), 1, 5, 120, det_bytes("wire/big", _MAX_BINARY_PAYLOAD))
+)
+
+
+def _from_binary_valid_rows(handle: Handler) -> tuple[Row, ...]:
+    return (
+        Row(
+            tc="ktv/capsule-v1-fixture-file",
+            comment=f"the text of {GOLDEN_HEX_PATH} (spec §17)",
+            args={"hex": render_golden(handle)[GOLDEN_HEX_PATH].strip()},
+            flags=("Ktv",),
+            rules=("17.golden-hex",),
+        ),
+        *(
+            Row(
+                tc=f"valid/{sample.name}",
+                comment="decode this capsule",
+                args={"hex": _binary(sample.capsule)},
+                flags=sample.flags,
             )
-        )
-    big = capsule_obj(
-        CapsuleFields(1, 1, bytes(12), 1, 5, 120, det_bytes("wire/big", _MAX_BINARY_PAYLOAD))
+            for sample in _samples(handle)
+        ),
+        Row(
+            tc="valid/payload-65572",
+            comment="a payload of 65,572 bytes: the largest length prefix allowed",
+            args={"hex": _binary(_BIG)},
+            flags=("SizeLimit", "Boundary"),
+            rules=("9.2.length-prefix",),
+        ),
     )
-    cases.append(
-        CaseSpec(
-            "from-binary/valid/payload-65572",
-            "a payload of 65,572 bytes: the largest length prefix allowed",
-            ("SizeLimit", "Boundary"),
-            (*layout, "9.2.length-prefix"),
-            {"hex": _binary(big)},
-        )
-    )
+
+
+def _from_binary_invalid_rows(handle: Handler) -> tuple[Row, ...]:
     golden = fixture_keys(handle, GOLDEN_HEX)["capsule"]
     full = _binary(golden)
     payload_len = len(golden["payload"]) // 2
-    lp, tr = ("9.2.length-prefix",), ("9.2.trailing",)
-    huge = ("BincodeHugeLength",)
-    rows: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str], ...] = (
-        ("truncated/empty", "no bytes", ("Truncated",), layout, ""),
-        (
-            "truncated/header-39",
-            "39 bytes: the header cut short",
-            ("Truncated",),
-            layout,
-            full[:78],
+    prefix, trailing = ("9.2.length-prefix",), ("9.2.trailing",)
+    truncated, extra, huge = ("Truncated",), ("BincodeTrailingBytes",), ("BincodeHugeLength",)
+    return (
+        Row(
+            tc="truncated/empty",
+            comment="no bytes",
+            args={"hex": ""},
+            error="Codec",
+            flags=truncated,
+            rules=("9.2.layout",),
         ),
-        (
-            "truncated/no-payload",
-            "the header alone, the prefix announcing the payload",
-            ("Truncated",),
-            lp,
-            full[:80],
+        Row(
+            tc="truncated/header-39",
+            comment="39 bytes: the header cut short",
+            args={"hex": full[:78]},
+            error="Codec",
+            flags=truncated,
+            rules=("9.2.layout",),
         ),
-        ("truncated/payload-minus-1", "the payload one byte short", ("Truncated",), lp, full[:-2]),
-        (
-            "trailing/one-byte",
-            "one byte after the payload",
-            ("BincodeTrailingBytes",),
-            (*tr, "15.BincodeTrailingBytes"),
-            full + "00",
+        Row(
+            tc="truncated/no-payload",
+            comment="the header alone, the prefix announcing the payload",
+            args={"hex": full[:80]},
+            error="Codec",
+            flags=truncated,
+            rules=prefix,
         ),
-        (
-            "trailing/eight-bytes",
-            "a second length-like u64 after the payload",
-            ("BincodeTrailingBytes",),
-            (*tr, "15.BincodeTrailingBytes"),
-            full + "00" * 8,
+        Row(
+            tc="truncated/payload-minus-1",
+            comment="the payload one byte short",
+            args={"hex": full[:-2]},
+            error="Codec",
+            flags=truncated,
+            rules=prefix,
         ),
-        (
-            "trailing/prefix-minus-1",
-            "the prefix one less than the bytes present",
-            ("BincodeTrailingBytes",),
-            (*tr, "15.BincodeTrailingBytes"),
-            _binary(golden, payload_len - 1),
+        Row(
+            tc="trailing/one-byte",
+            comment="one byte after the payload",
+            args={"hex": full + "00"},
+            error="Codec",
+            flags=extra,
+            rules=trailing,
         ),
-        (
-            "length/prefix-plus-1",
-            "the prefix one more than the bytes present",
-            ("Truncated",),
-            lp,
-            _binary(golden, payload_len + 1),
+        Row(
+            tc="trailing/eight-bytes",
+            comment="a second length-like u64 after the payload",
+            args={"hex": full + "00" * 8},
+            error="Codec",
+            flags=extra,
+            rules=trailing,
         ),
-        (
-            "length/65573-present",
-            "65,573 payload bytes, all present: over the cap",
-            huge,
-            (*lp, "15.BincodeHugeLength"),
-            _binary({**big, "payload": det_bytes("wire/big", 65_573).hex()}),
+        Row(
+            tc="trailing/prefix-minus-1",
+            comment="the prefix one less than the bytes present",
+            args={"hex": _binary(golden, payload_len - 1)},
+            error="Codec",
+            flags=extra,
+            rules=trailing,
         ),
-        (
-            "length/u32-max",
-            "prefix 2^32 - 1, 3 bytes present",
-            huge,
-            (*lp, "15.BincodeHugeLength"),
-            _binary(golden, 2**32 - 1),
+        Row(
+            tc="length/prefix-plus-1",
+            comment="the prefix one more than the bytes present",
+            args={"hex": _binary(golden, payload_len + 1)},
+            error="Codec",
+            flags=truncated,
+            rules=prefix,
         ),
-        (
-            "length/i64-max",
-            "prefix 2^63 - 1, no payload",
-            huge,
-            (*lp, "15.BincodeHugeLength"),
-            _binary({**golden, "payload": ""}, 2**63 - 1),
+        Row(
+            tc="length/65573-present",
+            comment="65,573 payload bytes, all present: over the cap",
+            args={"hex": _binary({**_BIG, "payload": det_bytes("wire/big", 65_573).hex()})},
+            error="Codec",
+            flags=huge,
+            rules=prefix,
         ),
-        (
-            "length/u64-max",
-            "prefix 2^64 - 1, the payload present",
-            huge,
-            (*lp, "15.BincodeHugeLength"),
-            _binary(golden, U64_MAX),
+        Row(
+            tc="length/u32-max",
+            comment="prefix 2^32 - 1, 3 bytes present",
+            args={"hex": _binary(golden, 2**32 - 1)},
+            error="Codec",
+            flags=huge,
+            rules=prefix,
+        ),
+        Row(
+            tc="length/i64-max",
+            comment="prefix 2^63 - 1, no payload",
+            args={"hex": _binary({**golden, "payload": ""}, 2**63 - 1)},
+            error="Codec",
+            flags=huge,
+            rules=prefix,
+        ),
+        Row(
+            tc="length/u64-max",
+            comment="prefix 2^64 - 1, the payload present",
+            args={"hex": _binary(golden, U64_MAX)},
+            error="Codec",
+            flags=huge,
+            rules=prefix,
         ),
     )
-    for tc, comment, flags, rules, hex_text in rows:
-        cases.append(
-            CaseSpec(
-                f"from-binary/{tc}", comment, flags, (*rules, "8.Codec"), {"hex": hex_text}, "Codec"
-            )
-        )
-    return cases
+
+
+def _from_binary_cases(handle: Handler) -> list[CaseSpec]:
+    return [
+        *Table(prefix="from-binary/", rules=("9.2.layout",)).cases(_from_binary_valid_rows(handle)),
+        *Table(prefix="from-binary/").cases(_from_binary_invalid_rows(handle)),
+    ]
 
 
 def from_binary_spec(handle: Handler) -> FileSpec:

@@ -45,10 +45,6 @@ class VectorCase:
     rules: tuple[str, ...] = ()
     source: str = ""
 
-    @property
-    def is_valid(self) -> bool:
-        return self.result == "valid"
-
 
 @dataclass(frozen=True, slots=True)
 class Note:

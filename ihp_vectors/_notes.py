@@ -232,6 +232,20 @@ _ALL: tuple[Note, ...] = (
         "rejected with Codec, never crash.",
     ),
     _n(
+        "JsonStructAsArray",
+        "KNOWN_DIVERGENCE",
+        "The Rust crate's serde-derived decoders also read a struct written as a JSON array "
+        "of its fields in order, so [1,44,[…],1,[5,120],[…]] or \"network_context\":[5,120] "
+        "is accepted. Only the object form of spec §9.1 is a capsule: Codec.",
+    ),
+    _n(
+        "JsonNoSizeCap",
+        "KNOWN_DIVERGENCE",
+        "The Rust crate's serde_json reads a document of any size (a capsule padded past "
+        "1 MiB with an unknown key is accepted). A document over 1 MiB must be rejected with "
+        "Codec.",
+    ),
+    _n(
         "V2NotCompiled",
         "KNOWN_DIVERGENCE",
         "The Rust crate without its experimental_v2 feature "

@@ -1,4 +1,4 @@
-"""Where the vector and schema files live: in the wheel, or in a checkout."""
+"""Where the vector, schema and spec files live: in the wheel, or in a checkout."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "schemas_dir", "vectors_dir"]
+__all__ = ["REPO_ROOT", "SPEC_DOCUMENTS", "schemas_dir", "spec_path", "vectors_dir"]
 
 # A checkout (or an editable install) keeps the data at the repository root;
-# the wheel force-includes it as ihp_vectors/_data/{vectors,schemas} (pyproject.toml).
+# the wheel force-includes it as ihp_vectors/_data/{vectors,schemas,spec} (pyproject.toml).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -28,3 +28,14 @@ def vectors_dir() -> Traversable:
 def schemas_dir() -> Traversable:
     """The folder holding the JSON Schemas (`schemas/`)."""
     return _data_dir("schemas")
+
+
+SPEC_DOCUMENTS = ("ihp-v1.md", "shim-protocol.md")
+"""The normative documents in `spec/`: the protocol, and the contract of a shim."""
+
+
+def spec_path(name: str = "ihp-v1.md") -> Path:
+    """The file of one normative document (`spec/<name>`), in the wheel or the checkout."""
+    if name not in SPEC_DOCUMENTS:
+        raise ValueError(f"unknown spec document {name!r} (known: {', '.join(SPEC_DOCUMENTS)})")
+    return Path(str(_data_dir("spec").joinpath(name)))

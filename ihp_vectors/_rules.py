@@ -1,15 +1,16 @@
-"""The numbered rules of spec ihp-v1.md that vectors trace to (docs/TRACEABILITY.md).
+"""The numbered rules of spec/ihp-v1.md that vectors trace to (docs/TRACEABILITY.md).
 
 Every rule is data: `(rule id, spec section, what it says, why no vector or None)`.
 A rule whose last field is None MUST be exercised by at least one vector case;
 the others are checked elsewhere (HTTP suite, unit tests) and the table says where.
+Each rule is anchored in the spec text (`rule_anchor`), so docs and reports link to it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RULES", "RULE_IDS", "Rule"]
+__all__ = ["RULES", "RULE_IDS", "SPEC_DOCUMENT", "Rule", "rule_anchor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,3 +213,16 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULE_IDS: frozenset[str] = frozenset(rule.rule_id for rule in RULES)
+
+SPEC_DOCUMENT = "spec/ihp-v1.md"
+"""The spec the rules come from, relative to the repository root."""
+
+
+def rule_anchor(rule_id: str) -> str:
+    """Where a rule is written: `spec/ihp-v1.md#rule-<id>`, relative to the repository root.
+
+    Every rule id has exactly one `<a name="rule-<id>"></a>` in the spec (tests/test_spec.py).
+    """
+    if rule_id not in RULE_IDS:
+        raise ValueError(f"unknown spec rule id {rule_id!r}")
+    return f"{SPEC_DOCUMENT}#rule-{rule_id}"

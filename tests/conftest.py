@@ -16,3 +16,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if profile not in ("ci", "nightly"):
         raise pytest.UsageError(f"IHP_HYPOTHESIS_PROFILE={profile!r}: use 'ci' or 'nightly'")
     settings.load_profile(profile)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # `early` tests (the wheel build: mostly waiting for pip and a fixed fuzz budget) start
+    # first: pytest-xdist hands out tests in this order, so the other worker runs the rest
+    # meanwhile instead of idling behind a long last test
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)

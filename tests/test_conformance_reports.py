@@ -10,8 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from conformance.expectations import Expectations
 from conformance.model import CaseResult, ProfileStatus, RunReport, Verdict
 from conformance.reports import render_terminal, write_html, write_json, write_junit
+from conformance.triage import triage
 
 _SCHEMA = json.loads(
     (Path(__file__).parents[1] / "conformance" / "schemas" / "report.schema.json").read_text()
@@ -31,10 +33,12 @@ def _report() -> RunReport:
                    detail="exited \x00 (status 3)"),
         CaseResult("wire/a", "capsule_from_json", "IHP-Wire", Verdict.XFAIL, detail="known"),
     ]  # fmt: skip
+    results, deviations = triage(results, Expectations())
     return RunReport(
         "impl <b>",
         42,
         results,
+        deviations=deviations,
         stderr="boom \x01 <script>",
         profiles=("IHP-Core", "IHP-Wire", "IHP-Token", "IHP-Client", "IHP-Replay"),
         unmatched_expectations=("typo/*",),
@@ -69,11 +73,15 @@ def test_json_report_validates_and_keeps_inputs(tmp_path: Path) -> None:
     assert fail["args"]["now"] == "9223372036854775807"
     assert fail["flags"] == ["DriftOverflow"]
     assert doc["seed"] == 42 and doc["unmatched_expectations"] == ["typo/*"]
+    assert doc["passed"] == ["sep/a"] and all(r["verdict"] != "PASS" for r in doc["results"])
+    ids = {d["id"]: d for d in doc["deviations"]}
+    assert fail["deviation"] == "divergence:DriftOverflow" and ids[fail["deviation"]]["count"] == 1
+    assert ids["crash:shim-protocol"]["example"] == "token/a"
 
 
 def test_schema_rejects_a_wrong_document() -> None:
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"schema": "ihp-conformance-report/1"}, _SCHEMA)
+        jsonschema.validate({"schema": "ihp-conformance-report/2"}, _SCHEMA)
 
 
 def test_junit_is_well_formed_with_failures_and_errors(tmp_path: Path) -> None:
@@ -86,6 +94,8 @@ def test_junit_is_well_formed_with_failures_and_errors(tmp_path: Path) -> None:
     case = root.find(".//testcase[@name='decrypt/drift/x']")
     assert case is not None and case.find("failure") is not None
     assert "StaleTimestamp" in (case.find("failure").text or "")  # type: ignore[union-attr]
+    message = case.find("failure").get("message") or ""  # type: ignore[union-attr]
+    assert message.startswith("[deviation: DriftOverflow:")
 
 
 def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
@@ -94,10 +104,21 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     page = path.read_text()
     assert "<script" not in page and "src=" not in page and "href=" not in page
     assert "&lt;b&gt;" in page and "decrypt/drift/x" in page and "DriftOverflow" in page
+    assert "2 unexpected verdict(s) in 2 deviation(s)" in page
+    assert page.index("DriftOverflow") < page.index("<h2>Profiles</h2>")  # deviations first
 
 
-def test_terminal_shows_every_failure_with_inputs_expected_provided() -> None:
+def test_terminal_opens_with_the_deviations_one_example_each() -> None:
     text = render_terminal(_report())
+    assert "2 unexpected verdict(s) in 2 deviation(s):" in text
+    assert text.index("in 2 deviation(s)") < text.index("profile ")
+    assert ". DriftOverflow: now − timestamp computed in i64" in text
+    assert "smallest failing case:" in text and "--details" in text
+    assert "1 known deviation(s), expected (1 case(s))" in text
+
+
+def test_terminal_details_show_every_failure_with_inputs_expected_provided() -> None:
+    text = render_terminal(_report(), details=True)
     assert "seed: 42" in text
     assert "FAIL  decrypt/drift/x" in text and "CRASH  token/a" in text
     assert "flags:    DriftOverflow" in text

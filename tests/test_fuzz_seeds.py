@@ -43,7 +43,7 @@ def test_each_mutation_seed_reaches_the_step_its_name_says() -> None:
         decode = ihp_ref.capsule_from_json if parsed.is_json else ihp_ref.capsule_from_binary
         fields = reference.fields_of(decode(parsed.capsule_bytes))
         outcome = model.expected_decrypt(fields, parsed.config, golden.GOLDEN_ENV_HASH,
-                                         golden.golden_session_key(), parsed.now)
+                                         reference.golden_session_key(), parsed.now)
         step = name.split("-", 1)[0]
         assert outcome.error == STEP_OUTCOMES[step], name
         reached.add(step)

@@ -37,13 +37,9 @@ I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 
 Request = dict[str, Any]
 
-# Where the reference's behaviour is not the spec's, the generator stays off that ground
-# (reported to the lead, see the node-shim README):
-# - capsule_from_json: the reference rejects a fraction or exponent, and an integer of more
-#   than 4,300 digits, anywhere in the document, also in an unknown key's value, which
-#   spec §9.1 says is ignored; the Node.js decoder ignores it.
-# - rtt_bucket: an integer sample beyond the double range makes the reference raise
-#   OverflowError (ShimInternalError); the Node.js shim answers Codec (non-finite mean).
+# Both sides ignore whatever an unknown key of the JSON form holds (spec §9.1: fractions,
+# exponents, integers of any length), and answer Codec for an RTT sample whose mean is not
+# a finite double (an integer past the double range included): the generator covers both.
 
 
 # ---------------------------------------------------------------- the Node.js side
@@ -606,7 +602,8 @@ def _json_documents(g: Gen) -> Iterator[str]:
         if g.rng.random() < 0.3:  # unknown keys are ignored, whatever their value
             items.insert(
                 g.rng.randrange(len(items) + 1),
-                ("extra", g.rng.choice([None, True, "x", -5, [1, {"a": [2]}], {"v": 2**70}])),
+                ("extra", g.rng.choice([None, True, "x", -5, [1, {"a": [2]}], {"v": 2**70},
+                                        1.5, -2.5e-3, 1e300, [0.1, {"f": -0.0}], 10**400])),
             )
         separators = g.rng.choice([(",", ":"), (", ", ": "), (",\n", " :\t")])
         yield json.dumps(dict(items), separators=separators)
@@ -699,6 +696,21 @@ def test_capsule_from_json_matches_reference(node_shim: Any) -> None:
         head + ',"x":--1' + tail,
         head + ',"x":-01' + tail,
         head + ',"x":.5' + tail,
+        # an unknown key's value is ignored whatever number it holds (spec §9.1)
+        head + ',"x":1.5' + tail,
+        head + ',"x":-2.5E-3' + tail,
+        head + ',"x":1e400' + tail,
+        head + ',"x":-1e-400' + tail,
+        head + ',"x":1E+2' + tail,
+        head + ',"x":' + "9" * 5_000 + tail,
+        head + ',"x":-' + "9" * 5_000 + tail,
+        head + ',"x":' + str(U64_MAX + 1) + tail,
+        head + ',"x":[1.0,{"y":2e5,"z":[' + "7" * 4_301 + "]}]" + tail,
+        golden.replace('"network_context":{', '"network_context":{"x":0.5,'),
+        golden.replace('"network_context":{', '"network_context":{"x":' + "1" * 5_000 + ","),
+        # a fraction or a huge integer in a field stays an error
+        golden.replace('"header_id":44', '"header_id":44.0'),
+        golden.replace('"path_hint":120', '"path_hint":1.2e2'),
     ]
     # the 1 MiB limit, counted in UTF-8 bytes
     limit = 1024 * 1024
@@ -812,6 +824,15 @@ def test_session_token_and_rtt_bucket_match_reference(node_shim: Any) -> None:
         [float("inf")],
         [2**62, 2**62],
         [10**20],
+        # integers past the double range: the mean is not a finite double, Codec
+        [10**400],
+        [-(10**400)],
+        [10**400, -(10**400)],
+        [1.0, 2**1024],
+        [2**1024 - 2**970],  # the first integer that rounds to infinity
+        [2**1024 - 2**970 - 1],  # the last that rounds to the largest double
+        [2**1023, 2**1023],  # finite samples, an infinite sum
+        [10**4_000],
     ]:
         requests.append(req("rtt_bucket", samples_ms=samples))
     requests.append(req("rtt_bucket"))

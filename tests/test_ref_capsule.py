@@ -1,7 +1,11 @@
 """spec §7: encryption and decryption, every check, and which error wins when two rules
-are broken at once."""
+are broken at once (the order of `ENCRYPTION_CHECKS` and `DECRYPTION_CHECKS`)."""
 
 from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
 
 import _independent as indep
 import pytest
@@ -74,24 +78,6 @@ def test_encryption_round_trips_password_lengths_up_to_the_cap(password: bytes) 
     assert plaintext.password.value == password
 
 
-def test_encrypt_step1_zero_path_hint_wins_over_invalid_config() -> None:
-    with pytest.raises(IhpError) as info:
-        _encrypt(path_hint=0, config=IhpConfig(max_payload_bytes=0))
-    assert info.value.code is ErrorCode.CODEC
-
-
-def test_encrypt_step2_invalid_config_wins_over_disallowed_version() -> None:
-    with pytest.raises(IhpError) as info:
-        _encrypt(version=2, config=IhpConfig(max_timestamp_drift=-1))
-    assert info.value.code is ErrorCode.CONFIG
-
-
-def test_encrypt_step3_disallowed_version_wins_over_oversized_password() -> None:
-    with pytest.raises(IhpError) as info:
-        _encrypt(version=2, password=b"xx", config=IhpConfig(max_payload_bytes=1))
-    assert info.value.code is ErrorCode.INVALID_VERSION
-
-
 def test_encrypt_step4_password_over_config_limit_is_codec() -> None:
     _encrypt(password=b"x" * 10, config=IhpConfig(max_payload_bytes=10))
     with pytest.raises(IhpError) as info:
@@ -147,27 +133,6 @@ def test_wrong_python_types_are_type_errors_not_protocol_errors() -> None:
 
 # ------------------------------------------------------------------ decryption §7.5
 
-def test_decrypt_step1_invalid_config_wins_over_unknown_version() -> None:
-    capsule = sealed(GOLDEN)
-    unknown = IhpCapsule(9, 44, capsule.client_nonce, capsule.server_profile_id,
-                         capsule.network_context, capsule.payload)
-    assert _decrypt_code(unknown, config=IhpConfig(max_payload_bytes=0)) is ErrorCode.CONFIG
-
-
-def test_decrypt_step2_unknown_version_wins_over_zero_path_hint() -> None:
-    capsule = sealed(GOLDEN)
-    broken = IhpCapsule(9, 44, capsule.client_nonce, capsule.server_profile_id,
-                        ihp.IhpNetworkContext(5, 0), capsule.payload)
-    assert _decrypt_code(broken) is ErrorCode.INVALID_VERSION
-
-
-def test_decrypt_step3_zero_path_hint_wins_over_bad_tag() -> None:
-    capsule = sealed(GOLDEN)
-    broken = IhpCapsule(1, 44, capsule.client_nonce, capsule.server_profile_id,
-                        ihp.IhpNetworkContext(5, 0), b"short")
-    assert _decrypt_code(broken) is ErrorCode.CODEC
-
-
 @pytest.mark.parametrize("payload", [b"", b"x" * 15, b"x" * 16])
 def test_decrypt_step4_short_payloads_are_tag_errors(payload: bytes) -> None:
     capsule = sealed(GOLDEN)
@@ -194,17 +159,6 @@ def test_decrypt_step5_plaintext_shorter_than_20_bytes_is_codec() -> None:
     capsule = IhpCapsule(1, 44, ihp.ClientNonce(GOLDEN.nonce), ihp.ServerProfileId(1),
                          ihp.IhpNetworkContext(5, 120), _seal(b"\x00" * 19, aad))
     assert _decrypt_code(capsule) is ErrorCode.CODEC
-
-
-def test_decrypt_step6_embedded_i64_min_is_invalid_timestamp_before_header_check() -> None:
-    capsule = _reseal(timestamp=-(2**63), header_id=1, clear_header_id=2)
-    assert _decrypt_code(capsule) is ErrorCode.INVALID_TIMESTAMP
-
-
-def test_decrypt_step7_header_mismatch_wins_over_stale_timestamp() -> None:
-    capsule = _reseal(header_id=45, clear_header_id=44)
-    assert _decrypt_code(capsule) is ErrorCode.HEADER_ID_MISMATCH
-    assert _decrypt_code(capsule, now=T0 + 10_000) is ErrorCode.HEADER_ID_MISMATCH
 
 
 @pytest.mark.parametrize("offset,accepted", [
@@ -234,3 +188,107 @@ def test_decrypt_step8_is_exact_where_the_rust_crate_wraps() -> None:
 def test_decrypted_plaintext_is_the_input() -> None:
     plaintext = ihp.decrypt_capsule(sealed(GOLDEN), ENV, KEY, CapsuleTimestamp(T0), IhpConfig())
     assert plaintext == (ihp.PasswordMaterial(b"known-answer"), CapsuleTimestamp(T0), 44)
+
+
+# ------------------------------------------------------------------ the tables of checks
+# ENCRYPTION_CHECKS and DECRYPTION_CHECKS are the spec's order as data: each check that has
+# an error code is broken alone (its code), then together with every later check (still
+# its code: the earlier check wins). A check added to a table needs a way to break it here.
+
+@dataclass(frozen=True)
+class _Encryption:
+    path_hint: int = 120
+    drift: int = 300
+    version: int = 1
+    password: bytes = b"pw"
+    max_payload: int = 65_536
+
+    def code(self) -> ErrorCode | None:
+        config = IhpConfig(max_timestamp_drift=self.drift, max_payload_bytes=self.max_payload)
+        try:
+            _encrypt(self.version, config, self.password, path_hint=self.path_hint)
+        except IhpError as error:
+            return error.code
+        return None
+
+
+@dataclass(frozen=True)
+class _Decryption:
+    drift: int = 300
+    version: int = 1
+    path_hint: int = 120
+    key: bytes = KEY.value
+    declared: int | None = None  # the plaintext's length prefix, when it lies
+    timestamp: int = T0  # the plaintext's
+    plaintext_header_id: int = 44  # the clear one is 44
+    now: int = T0
+    replayed: bool = False  # the guard has already seen this capsule
+
+    def code(self) -> ErrorCode | None:
+        network = ihp.IhpNetworkContext(5, self.path_hint)
+        password = b"pw"
+        length = len(password) if self.declared is None else self.declared
+        plaintext = struct.pack("<I", length) + password + struct.pack(
+            "<qQ", self.timestamp, self.plaintext_header_id)
+        payload = _seal(plaintext, ihp.associated_data(self.version, 1, network, ENV))
+        capsule = IhpCapsule(self.version, 44, ihp.ClientNonce(GOLDEN.nonce),
+                             ihp.ServerProfileId(1), network, payload)
+        guard = ihp.ReplayGuard()
+        if self.replayed:
+            guard.check_and_record(1, GOLDEN.nonce, payload, self.timestamp, T0, 300)
+        config = IhpConfig(max_timestamp_drift=self.drift)
+        try:
+            ihp.decrypt_capsule(capsule, ENV, ihp.SessionKey(self.key), CapsuleTimestamp(self.now),
+                                config, guard)
+        except IhpError as error:
+            return error.code
+        return None
+
+
+# each check's break: the inputs changed from a valid attempt (no two change the same input)
+_BREAK_ENCRYPTION: dict[int, dict[str, Any]] = {
+    1: {"path_hint": 0},
+    2: {"drift": 604_801},
+    3: {"version": 2},
+    4: {"password": b"x" * 11, "max_payload": 10},
+}
+_BREAK_DECRYPTION: dict[int, dict[str, Any]] = {
+    1: {"drift": 604_801},
+    2: {"version": 2},
+    3: {"path_hint": 0},
+    4: {"key": b"w" * 32},
+    5: {"declared": 3},
+    6: {"timestamp": -(2**63)},
+    7: {"plaintext_header_id": 45},
+    8: {"now": T0 + 301},
+    9: {"replayed": True},
+}
+
+
+def _from(step: int, breaks: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The changes that break `step` and every later check at once."""
+    return {name: value for later in sorted(breaks) if later >= step
+            for name, value in breaks[later].items()}
+
+
+def _coded_steps(table: tuple[tuple[int, str, ErrorCode | None], ...]) -> list[tuple[int, ErrorCode]]:
+    assert [step for step, _, _ in table] == list(range(len(table)))  # numbered in order
+    return [(step, code) for step, _, code in table if code is not None]
+
+
+def test_every_coded_check_of_the_tables_has_a_way_to_break_it() -> None:
+    assert set(_BREAK_ENCRYPTION) == {s for s, _ in _coded_steps(ihp.ENCRYPTION_CHECKS)}
+    assert set(_BREAK_DECRYPTION) == {s for s, _ in _coded_steps(ihp.DECRYPTION_CHECKS)}
+    assert (_Encryption().code(), _Decryption().code()) == (None, None)
+
+
+@pytest.mark.parametrize("step,code", _coded_steps(ihp.ENCRYPTION_CHECKS))
+def test_encryption_follows_encryption_checks_in_order(step: int, code: ErrorCode) -> None:
+    alone = _Encryption(**_BREAK_ENCRYPTION[step]).code()
+    assert (alone, _Encryption(**_from(step, _BREAK_ENCRYPTION)).code()) == (code, code)
+
+
+@pytest.mark.parametrize("step,code", _coded_steps(ihp.DECRYPTION_CHECKS))
+def test_decryption_follows_decryption_checks_in_order(step: int, code: ErrorCode) -> None:
+    alone = _Decryption(**_BREAK_DECRYPTION[step]).code()
+    assert (alone, _Decryption(**_from(step, _BREAK_DECRYPTION)).code()) == (code, code)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.execute import STORM_CRASHES
 from conformance.model import Verdict
 from conformance.runner import ImplementationError, RunOptions, run_suite
 
@@ -104,5 +105,61 @@ def test_shim_that_crashes_on_every_request_is_given_up_on(tmp_path: Path) -> No
     options = RunOptions(impl=impl, seed=1, cases=5, timeout=2.0, progress=False, max_restarts=3)
     report = run_suite(options)
     assert report.exit_status() == 1
-    assert all(r.verdict in (Verdict.CRASH, Verdict.UNSUPPORTED) for r in report.results)
+    verdicts = {r.verdict for r in report.results}
+    assert verdicts <= {Verdict.CRASH, Verdict.NOT_RUN, Verdict.UNSUPPORTED}
+    assert sum(r.verdict == Verdict.CRASH for r in report.results) == 4  # first + 3 restarts
     assert any("too many restarts" in r.detail for r in report.results)
+    [storm] = [d for d in report.deviations if not d.known]  # a crash storm: one deviation
+    assert storm.kind == "crash" and storm.not_run == sum(
+        r.verdict == Verdict.NOT_RUN for r in report.results) > 100
+
+
+# The reference shim, dying on every request of one operation, or writing garbage now and then.
+_STORMY_SHIM = textwrap.dedent(
+    """
+    import json, sys
+    from ihp_ref.shim import ShimSession
+    mode = sys.argv[1]
+    s = ShimSession()
+    for n, line in enumerate(sys.stdin.buffer):
+        request = json.loads(line)
+        if mode == "dies-on-decrypt" and request["op"] == "decrypt_capsule":
+            sys.exit(5)
+        if mode == "garbage-every-7th" and n % 7 == 6:
+            sys.stdout.write("not json\\n")
+        else:
+            sys.stdout.write(json.dumps(s.handle(request)) + "\\n")
+        sys.stdout.flush()
+    """
+)
+
+
+def _stormy(tmp_path: Path, mode: str) -> str:
+    script = tmp_path / "stormy.py"
+    script.write_text(_STORMY_SHIM)
+    return shlex.join([sys.executable, str(script), mode])
+
+
+def test_a_crash_storm_on_one_operation_abandons_it_and_runs_the_others(tmp_path: Path) -> None:
+    options = RunOptions(impl=_stormy(tmp_path, "dies-on-decrypt"), seed=2, cases=10,
+                         timeout=5.0, progress=False)  # fmt: skip
+    report = run_suite(options)
+    decrypts = [r for r in report.results if r.operation == "decrypt_capsule"]
+    assert sum(r.verdict == Verdict.CRASH for r in decrypts) == STORM_CRASHES
+    assert all(r.verdict in (Verdict.CRASH, Verdict.NOT_RUN) for r in decrypts)
+    others = [r for r in report.results if r.operation != "decrypt_capsule"]
+    assert others and all(r.verdict == Verdict.PASS for r in others)
+    assert any(f"restarted {STORM_CRASHES} time" in n for n in report.notes)
+    [storm] = report.deviations
+    assert storm.kind == "crash" and storm.operations == ("decrypt_capsule",)
+    assert storm.not_run == len(decrypts) - STORM_CRASHES
+
+
+def test_garbage_now_and_then_is_one_deviation_not_a_thousand(tmp_path: Path) -> None:
+    options = RunOptions(impl=_stormy(tmp_path, "garbage-every-7th"), seed=2, cases=10,
+                         timeout=5.0, progress=False, max_restarts=10)  # fmt: skip
+    report = run_suite(options)
+    assert report.exit_status() == 1
+    assert [d.kind for d in report.deviations] == ["crash"]
+    assert sum(1 for _ in report.unexpected()) == report.deviations[0].count + (
+        report.deviations[0].not_run)

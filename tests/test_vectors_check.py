@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from ihp_vectors import cli
-from ihp_vectors._build import CaseSpec, FileSpec, GenerationError, GroupSpec, build_file
+from ihp_vectors._build import (
+    CaseSpec,
+    FileSpec,
+    GenerationError,
+    GroupSpec,
+    Row,
+    Table,
+    build_file,
+)
 from ihp_vectors._check import check_tree
 from ihp_vectors._generate import dump_json, render_all
 from ihp_vectors._paths import REPO_ROOT
@@ -149,3 +157,26 @@ def test_generation_rejects_an_unknown_flag_or_rule() -> None:
     spec = FileSpec("rtt_bucket", "rtt_bucket", "IHP-Client", (), [GroupSpec("g", {}, [bad])])
     with pytest.raises(GenerationError, match="NoSuchFlag"):
         build_file(spec, lambda r: {"id": 0, "ok": True, "result": {}})
+
+
+def test_a_declared_error_traces_to_its_section_8_rule_without_the_row_listing_it() -> None:
+    def codec(request: dict[str, Any]) -> dict[str, Any]:
+        return {"id": request["id"], "ok": False, "error": "Codec"}
+
+    document = build_file(_spec("Codec"), codec)
+    assert document["testGroups"][0]["tests"][0]["rules"] == ["12.rtt-bucket", "8.Codec"]
+    assert build_file(_spec(None), lambda r: {"id": 0, "ok": True, "result": {}})[
+        "testGroups"
+    ][0]["tests"][0]["rules"] == ["12.rtt-bucket"]
+
+
+def test_a_table_puts_its_prefix_flags_and_rules_on_each_row() -> None:
+    table = Table(prefix="rtt/t/", flags=("Boundary",), rules=("12.rtt-bucket",),
+                  valid_rules=("12.clamp",))
+    valid, invalid = table.cases(
+        (Row(tc="a", comment="a", flags=("Clamp",)), Row(tc="b", comment="b", error="Codec"))
+    )
+    assert (valid.tc_id, valid.flags, set(valid.rules)) == (
+        "rtt/t/a", ("Boundary", "Clamp"), {"12.rtt-bucket", "12.clamp"})
+    assert (invalid.tc_id, invalid.error, set(invalid.rules)) == (
+        "rtt/t/b", "Codec", {"12.rtt-bucket"})

@@ -7,7 +7,7 @@ The same seed and volume give the same cases, with the same ids
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from conformance.cases import Case, profile_of
@@ -19,7 +19,15 @@ from conformance.generate._replay import replay_sequence
 from conformance.generate._values import Draw
 from conformance.generate._wire import WIRE_MAKERS
 
-__all__ = ["DEFAULT_CASES_PER_OPERATION", "Oracle", "OracleError", "generate_cases", "sanity_case"]
+__all__ = [
+    "DEFAULT_CASES_PER_OPERATION",
+    "Oracle",
+    "OracleError",
+    "generate_cases",
+    "iter_generated_cases",
+    "planned_cases",
+    "sanity_case",
+]
 
 DEFAULT_CASES_PER_OPERATION = 250
 _SEQUENCE_OP = "decrypt_capsule+replay_guard"  # the pseudo-operation of replay sequences
@@ -45,22 +53,43 @@ def generate_cases(
     operation's name), so restricting the operations does not change the other cases.
     A case the reference cannot answer (a reference bug) is dropped and noted in `notes`.
     """
+    return list(iter_generated_cases(seed, per_operation, operations, oracle, notes))
+
+
+def _plan(per_operation: int, operations: Collection[str] | None) -> list[tuple[str, int]]:
+    """(maker name, how many cases) for every maker the operations ask for."""
+    plan = []
+    for op in (*CORE_MAKERS, *WIRE_MAKERS, "decrypt_capsule", _SEQUENCE_OP):
+        if operations is None or op.split("+")[0] in operations:
+            plan.append((op, per_operation // 2 if op == _SEQUENCE_OP else per_operation))
+    return plan
+
+
+def planned_cases(per_operation: int, operations: Collection[str] | None = None) -> int:
+    """How many cases `iter_generated_cases` makes (before any is dropped)."""
+    return sum(count for _, count in _plan(per_operation, operations))
+
+
+def iter_generated_cases(
+    seed: int,
+    per_operation: int = DEFAULT_CASES_PER_OPERATION,
+    operations: Collection[str] | None = None,
+    oracle: Oracle | None = None,
+    notes: list[str] | None = None,
+) -> Iterator[Case]:
+    """The cases of `generate_cases`, made one at a time (a run of a million cases never
+    holds them all)."""
     oracle = oracle or Oracle()
-    cases: list[Case] = []
-    for op, make in _makers(oracle).items():
-        real_op = op.split("+")[0]
-        if operations is not None and real_op not in operations:
-            continue
+    makers = _makers(oracle)
+    for op, count in _plan(per_operation, operations):
         draw = Draw(random.Random(f"{seed}:{op}"))
-        count = per_operation // 2 if op == _SEQUENCE_OP else per_operation
         for n in range(count):
             try:
-                cases.append(_one_case(oracle, draw, make, op, real_op, seed, n))
+                yield _one_case(oracle, draw, makers[op], op, op.split("+")[0], seed, n)
             except OracleError as exc:
                 if notes is None:
                     raise
                 notes.append(f"generated case {op} #{n} dropped: {exc}")
-    return cases
 
 
 def _one_case(

@@ -4,6 +4,6 @@
 `ihp-conformance mutants` runs the suite against each and prints the kill table.
 """
 
-from conformance.mutants._catalog import MUTANTS, Mutant
+from conformance.mutants._catalog import ALL_MUTANTS, CRATE, DIVERGENCE_MUTANTS, MUTANTS, Mutant
 
-__all__ = ["MUTANTS", "Mutant"]
+__all__ = ["ALL_MUTANTS", "CRATE", "DIVERGENCE_MUTANTS", "MUTANTS", "Mutant"]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from conformance.mutants import MUTANTS
+from conformance.mutants import ALL_MUTANTS
 
 __all__ = ["main"]
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in MUTANTS:
-        print("usage: python -m conformance.mutants NAME\nmutants: " + ", ".join(MUTANTS),
+    if len(argv) != 1 or argv[0] not in ALL_MUTANTS:
+        print("usage: python -m conformance.mutants NAME\nmutants: " + ", ".join(ALL_MUTANTS),
               file=sys.stderr)  # fmt: skip
         return 2
-    session = MUTANTS[argv[0]].session()
+    session = ALL_MUTANTS[argv[0]].session()
     try:
         for line in sys.stdin.buffer:
             if line.strip():

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.mutants import _capsule_defects as cap
+from conformance.mutants import _divergence_defects as crate
 from conformance.mutants import _key_defects as key
 from conformance.mutants import _wire_defects as wire
-from conformance.mutants._kit import MutantSession, Wrapper
+from conformance.mutants._kit import Args, MutantSession, Unsupported, Wrapper, chain
 
-__all__ = ["MUTANTS", "Mutant"]
+__all__ = ["ALL_MUTANTS", "CRATE", "DIVERGENCE_MUTANTS", "MUTANTS", "Mutant"]
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,12 @@ class Mutant:
     spec: str  # the rule it breaks
     defect: str  # the mistake, in words
     patches: Mapping[str, Wrapper] = field(default_factory=dict)
+    absent: frozenset[str] = frozenset()  # operations it does not implement
+    unsupported: Unsupported | None = None  # requests it answers `unsupported`
+    flags: tuple[str, ...] = ()  # the spec §15 divergences it has
 
     def session(self) -> MutantSession:
-        return MutantSession(self.name, self.patches)
+        return MutantSession(self.name, self.patches, self.absent, self.unsupported)
 
 
 # ---------------------------------------------------------------- the catalog
@@ -148,3 +152,64 @@ MUTANTS: dict[str, Mutant] = {
                 "capsule_from_binary": wire.binary_from_header_be}),
     )
 }  # fmt: skip
+
+
+# ---------------------------------------------------------------- spec §15, as the crate has them
+
+_OPERATIONS = ("config_validate", "sep_hash", "derive_profile_key", "derive_session_key",
+               "encrypt_capsule", "decrypt_capsule", "capsule_from_json", "capsule_to_json",
+               "capsule_from_binary", "capsule_to_binary", "session_token", "rtt_bucket")
+_JSON = "capsule_from_json"
+_BIN = "capsule_from_binary"
+_DRIFT_WRAPS = cap.decrypting(replace(cap.SPEC, drift_ok=cap.wrapping_drift))
+_V2 = {op: crate.v2_not_compiled for op in _OPERATIONS}
+
+
+def _divergence(flag: str, section: str, defect: str, patches: dict[str, Wrapper]) -> Mutant:
+    return Mutant(f"divergence-{flag}", f"{section}, §15 {flag}", defect, patches, flags=(flag,))
+
+
+def _guarded(operation: str, args: Args) -> bool:
+    return operation == _DEC and "replay_guard" in args
+
+
+#: One mutant per spec §15 row a shim can show: exactly that divergence, nothing else.
+DIVERGENCE_MUTANTS: dict[str, Mutant] = {
+    m.name: m
+    for m in (
+        _divergence("DriftOverflow", "§7.5 step 8", "|now - ts| in wrapping i64 (release build)",
+                    {_DEC: _DRIFT_WRAPS}),
+        _divergence("BincodeTrailingBytes", "§9.2", "trailing bytes ignored",
+                    {_BIN: wire.bincode_trailing_bytes}),
+        _divergence("BincodeHugeLength", "§9.2", "length prefix trusted past 65,572",
+                    {_BIN: wire.bincode_length_unbounded}),
+        _divergence("JsonDepthUnbounded", "§9.1", "unknown values skipped at any depth",
+                    {_JSON: crate.crate_json(size_cap=True, depth_cap=False, arrays=False)}),
+        _divergence("JsonStructAsArray", "§9.1", "structs read from JSON arrays too",
+                    {_JSON: crate.crate_json(size_cap=True, depth_cap=True, arrays=True)}),
+        _divergence("JsonNoSizeCap", "§9.1", "JSON documents of any size",
+                    {_JSON: crate.crate_json(size_cap=False, depth_cap=True, arrays=False)}),
+        _divergence("V2NotCompiled", "§4", "version 2 cannot be expressed", dict(_V2)),
+        _divergence("NoNonceTracking", "§13", "no replay guard: replays accepted",
+                    {_DEC: cap.decrypt_without_guard}),
+    )
+}  # fmt: skip
+
+#: A stand-in for the original crate `ihp` 0.1.0 (release build) behind a shim: the seven
+#: §15 divergences of the wire and capsule, and no token, RTT or replay support.
+CRATE = Mutant(
+    "crate-0.1.0", "§15", "the seven §15 divergences; no token, RTT or replay support",
+    {**_V2,
+     _DEC: chain(crate.v2_not_compiled, _DRIFT_WRAPS),
+     _BIN: chain(crate.v2_not_compiled, wire.bincode_trailing_bytes,
+                 wire.bincode_length_unbounded),
+     _JSON: chain(crate.v2_not_compiled,
+                  crate.crate_json(size_cap=False, depth_cap=False, arrays=True))},
+    absent=frozenset({"session_token", "rtt_bucket"}),
+    unsupported=_guarded,
+    flags=("DriftOverflow", "BincodeTrailingBytes", "BincodeHugeLength", "JsonDepthUnbounded",
+           "JsonStructAsArray", "JsonNoSizeCap", "V2NotCompiled"),
+)  # fmt: skip
+
+#: Every mutant `python -m conformance.mutants NAME` can serve.
+ALL_MUTANTS: dict[str, Mutant] = {**MUTANTS, **DIVERGENCE_MUTANTS, CRATE.name: CRATE}

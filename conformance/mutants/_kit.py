@@ -28,8 +28,10 @@ __all__ = [
     "DecryptRules",
     "Handler",
     "MutantSession",
+    "Unsupported",
     "Wrapper",
     "aad_spec",
+    "chain",
     "decrypt",
     "fail",
     "hkdf",
@@ -149,21 +151,53 @@ def reseal(
     return {"capsule": capsule}
 
 
-class MutantSession(ShimSession):
-    """The reference session with `patches` (operation → wrapper) applied."""
+def chain(*wrappers: Wrapper) -> Wrapper:
+    """Several defects of one operation: the first wrapper's `ref` is the second, and so on
+    down to the reference's handler."""
 
-    def __init__(self, name: str, patches: Mapping[str, Wrapper]) -> None:
+    def wrapper(session: MutantSession, ref: Handler, args: Args) -> dict[str, Any]:
+        handler = ref
+        for inner in reversed(wrappers[1:]):
+            handler = _bound(session, inner, handler)
+        return wrappers[0](session, handler, args)
+
+    return wrapper
+
+
+def _bound(session: MutantSession, wrapper: Wrapper, ref: Handler) -> Handler:
+    return lambda args: wrapper(session, ref, args)
+
+
+#: `unsupported(operation, args)`: True where the mutant answers `unsupported`
+Unsupported = Callable[[str, Args], bool]
+
+
+class MutantSession(ShimSession):
+    """The reference session with `patches` (operation → wrapper) applied, `absent`
+    operations left out of `hello`, and `unsupported` requests answered as such."""
+
+    def __init__(
+        self, name: str, patches: Mapping[str, Wrapper], absent: frozenset[str] = frozenset(),
+        unsupported: Unsupported | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
         self.mutant_name = name
         self.state: dict[str, Any] = {}  # for mutants that keep their own guard
+        self._unsupported = unsupported
         for op, wrapper in patches.items():
             self._ops[op] = self._bind(wrapper, self._ops[op])
+        for op in absent:
+            del self._ops[op]
+
+    def handle(self, request: object) -> dict[str, Any]:
+        if self._unsupported is not None and isinstance(request, dict):
+            args = request.get("args")
+            if isinstance(args, dict) and self._unsupported(str(request.get("op")), args):
+                return {"id": request.get("id"), "ok": False, "unsupported": True}
+        return super().handle(request)
 
     def _bind(self, wrapper: Wrapper, ref: Handler) -> Handler:
-        def handler(args: Args) -> dict[str, Any]:
-            return wrapper(self, ref, args)
-
-        return handler
+        return _bound(self, wrapper, ref)
 
     def _hello(self, args: Args) -> dict[str, Any]:
         result = super()._hello(args)

@@ -1,4 +1,8 @@
-"""The HTML report (`--html`): one self-contained page (inline CSS, no scripts, no links)."""
+"""The HTML report (`--html`): one self-contained page (inline CSS, no scripts, no links).
+
+It opens with the deviations, each expandable to its smallest failing case and the ids of
+its other cases; inputs and outputs over `_ELIDE_CHARS` are shown elided with their size
+(the JSON report has them in full), so a run with hundreds of failures stays small."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import html
 import os
 from pathlib import Path
 
-from conformance.model import RunReport, Verdict
+from conformance.model import CaseResult, Deviation, RunReport, Verdict
 from conformance.reports._format import compact
 
 __all__ = ["render_html", "write_html"]
@@ -21,8 +25,12 @@ td:first-child,th:first-child{text-align:left}
 details{margin:.4em 0;border:1px solid #ddd;padding:.3em .6em}
 summary{cursor:pointer;font-family:monospace}
 pre{white-space:pre-wrap;word-break:break-all;background:#f7f7f7;padding:.4em}
-.FAIL,.XPASS,.CRASH,.TIMEOUT{color:#b00;font-weight:bold}
+.FAIL,.XPASS,.CRASH,.TIMEOUT,.NOT_RUN{color:#b00;font-weight:bold}
+.deviation{border-left:4px solid #b00}.known{border-left:4px solid #888}
+.ids{font-family:monospace;font-size:90%}
 """
+_ELIDE_CHARS = 2000  # a value longer than this is elided (full in the JSON report)
+_IDS_SHOWN = 200  # case ids listed per deviation
 
 
 def _e(value: object) -> str:
@@ -42,37 +50,72 @@ def _counts_table(first: str, rows: list[str], with_status: bool) -> str:
     return f"<table><tr><th>{_e(first)}</th>{head}{status}</tr>{''.join(rows)}</table>"
 
 
+def _case_body(r: CaseResult) -> str:
+    return "\n".join(
+        f"{k}: {_e(v)}"
+        for k, v in (
+            ("case", f"{r.case_id} [{r.operation}, {r.profile}]"),
+            ("flags", ", ".join(r.flags)),
+            ("comment", r.comment),
+            ("inputs", compact(r.args, _ELIDE_CHARS)),
+            ("expected", compact(r.expected, _ELIDE_CHARS)),
+            ("provided", compact(r.actual, _ELIDE_CHARS)),
+            ("detail", r.detail),
+        )
+        if v
+    )
+
+
+def _deviation(n: int, d: Deviation) -> str:
+    facts = [f"{d.count} case(s); {', '.join(d.operations)}"]
+    if d.not_run:
+        facts.append(f"{d.not_run} case(s) not run because of it")
+    if d.flag:
+        facts.append(f"flag {d.flag} (spec §15)")
+    if d.section:
+        facts.append(f"spec {d.section}")
+    if d.rules:
+        facts.append("rules " + ", ".join(d.rules))
+    ids = ", ".join(d.case_ids[:_IDS_SHOWN])
+    more = f" … and {d.count - _IDS_SHOWN} more (JSON report)" if d.count > _IDS_SHOWN else ""
+    note = f"<p>must: {_e(d.note)}</p>" if d.note else ""
+    cls = "known" if d.known else "deviation"
+    return (
+        f'<details class="{cls}" id="{_e(d.deviation_id)}"><summary>{n}. {_e(d.title)} '
+        f"({d.count})</summary><ul>{''.join(f'<li>{_e(f)}</li>' for f in facts)}</ul>{note}"
+        f"<p>smallest failing case:</p><pre>{_case_body(d.example)}</pre>"
+        f'<p>cases:</p><p class="ids">{_e(ids)}{_e(more)}</p></details>'
+    )
+
+
 def render_html(report: RunReport) -> str:
     """The report as one HTML document."""
     profiles = [
         _counts_row(s.profile, dict(s.counts), str(s.status)) for s in report.profile_summaries()
     ]
     ops = [_counts_row(op, c) for op, c in report.operation_summaries()]
-    failures = []
-    for r in report.unexpected():
-        body = "\n".join(
-            f"{k}: {_e(v)}"
-            for k, v in (
-                ("flags", ", ".join(r.flags)),
-                ("comment", r.comment),
-                ("inputs", compact(r.args, 100_000)),
-                ("expected", compact(r.expected, 100_000)),
-                ("provided", compact(r.actual, 100_000)),
-                ("detail", r.detail),
-            )
-        )
-        failures.append(
-            f'<details><summary><span class="{_e(r.verdict)}">{_e(r.verdict)}</span> '
-            f"{_e(r.case_id)} [{_e(r.operation)}]</summary><pre>{body}</pre></details>"
-        )
+    unexpected = [d for d in report.deviations if not d.known]
+    known = [d for d in report.deviations if d.known]
     status = "PASSED" if report.exit_status() == 0 else "FAILED"
+    verdicts = len(report.unexpected())
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>IHP conformance: {_e(report.implementation)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>IHP conformance report: {_e(status)}</h1>",
-        "<ul>",
+        f"<p><strong>{verdicts} unexpected verdict(s) in {len(unexpected)} deviation(s)"
+        f"</strong>; {len(known)} known deviation(s).</p>",
+        *(_deviation(n, d) for n, d in enumerate(unexpected, 1)),
+    ]
+    if known:
+        parts += ["<h2>Known deviations (expected)</h2>",
+                  *(_deviation(n, d) for n, d in enumerate(known, 1))]  # fmt: skip
+    if report.unshown_divergences:
+        items = "".join(f"<li><code>{_e(f)}</code></li>" for f in report.unshown_divergences)
+        parts += ["<h2>Known divergences no case showed</h2>", f"<ul>{items}</ul>"]
+    parts += [
+        "<h2>Run</h2><ul>",
         f"<li>implementation: {_e(report.implementation)} {_e(report.implementation_version)}</li>",
         f"<li>command: <code>{_e(report.command)}</code></li>",
         f"<li>suite: {_e(report.suite)}; seed: {_e(report.seed)}; started: "
@@ -86,12 +129,11 @@ def render_html(report: RunReport) -> str:
     ]
     if report.unmatched_expectations:
         items = "".join(f"<li><code>{_e(g)}</code></li>" for g in report.unmatched_expectations)
-        parts += ["<h2>Expectation globs that matched no case</h2>", f"<ul>{items}</ul>"]
+        parts += ["<h2>Expectation entries that matched no case</h2>", f"<ul>{items}</ul>"]
     if report.notes:
         parts += ["<h2>Notes</h2>", "<ul>", *(f"<li>{_e(n)}</li>" for n in report.notes), "</ul>"]
-    parts += [f"<h2>Unexpected verdicts ({len(failures)})</h2>", *failures]
     if report.stderr:
-        parts += ["<h2>Implementation stderr</h2>", f"<pre>{_e(report.stderr)}</pre>"]
+        parts += ["<h2>Implementation stderr</h2>", f"<pre>{_e(report.stderr[-20_000:])}</pre>"]
     parts.append("</body></html>")
     return "\n".join(parts)
 

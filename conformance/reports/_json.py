@@ -7,11 +7,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from conformance.model import CaseResult, RunReport, Verdict
+from conformance.model import CaseResult, Deviation, RunReport, Verdict
 
-__all__ = ["REPORT_SCHEMA_ID", "report_to_dict", "result_to_dict", "write_json"]
+__all__ = [
+    "REPORT_SCHEMA_ID",
+    "deviation_to_dict",
+    "report_to_dict",
+    "result_to_dict",
+    "write_json",
+]
 
-REPORT_SCHEMA_ID = "ihp-conformance-report/1"
+REPORT_SCHEMA_ID = "ihp-conformance-report/2"
 
 
 def result_to_dict(result: CaseResult) -> dict[str, Any]:
@@ -28,6 +34,29 @@ def result_to_dict(result: CaseResult) -> dict[str, Any]:
         "actual": result.actual,
         "detail": result.detail,
         "duration_s": round(result.duration_s, 6),
+        "difference": result.difference,
+        "rules": list(result.rules),
+        "expectation": result.expectation,
+        "deviation": result.deviation,
+    }
+
+
+def deviation_to_dict(deviation: Deviation) -> dict[str, Any]:
+    """One deviation as a JSON object (the report schema's `deviations` items)."""
+    return {
+        "id": deviation.deviation_id,
+        "title": deviation.title,
+        "kind": deviation.kind,
+        "known": deviation.known,
+        "count": deviation.count,
+        "not_run": deviation.not_run,
+        "operations": list(deviation.operations),
+        "flag": deviation.flag,
+        "rules": list(deviation.rules),
+        "section": deviation.section,
+        "note": deviation.note,
+        "example": deviation.example.case_id,
+        "case_ids": list(deviation.case_ids),
     }
 
 
@@ -69,9 +98,13 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
             for op, counts in report.operation_summaries()
         ],
         "unmatched_expectations": list(report.unmatched_expectations),
+        "unshown_divergences": list(report.unshown_divergences),
+        "deviations": [deviation_to_dict(d) for d in report.deviations],
         "notes": list(report.notes),
         "stderr": report.stderr,
-        "results": [result_to_dict(r) for r in report.results],
+        "passed": [r.case_id for r in report.results if r.verdict == Verdict.PASS],
+        "results": [result_to_dict(r) for r in report.results
+                    if r.verdict != Verdict.PASS or r.args is not None],
     }
 
 

@@ -13,7 +13,7 @@ from conformance.reports._format import failure_lines
 __all__ = ["write_junit"]
 
 _FAILURE = {Verdict.FAIL, Verdict.XPASS}
-_ERROR = {Verdict.TIMEOUT, Verdict.CRASH}
+_ERROR = {Verdict.TIMEOUT, Verdict.CRASH, Verdict.NOT_RUN}
 _SKIPPED = {Verdict.SKIP, Verdict.UNSUPPORTED, Verdict.XFAIL}
 # XML 1.0 cannot carry most control characters, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -23,7 +23,7 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _testcase(result: CaseResult) -> ET.Element:
+def _testcase(result: CaseResult, titles: dict[str, str]) -> ET.Element:
     case = ET.Element(
         "testcase",
         name=result.case_id,
@@ -31,7 +31,9 @@ def _testcase(result: CaseResult) -> ET.Element:
         time=f"{result.duration_s:.6f}",
     )
     text = _xml_text("\n".join(failure_lines(result)))
-    message = _xml_text(f"{result.verdict}: {result.detail}"[:500])
+    deviation = titles.get(result.deviation)
+    head = f"[deviation: {deviation}] " if deviation else ""
+    message = _xml_text(f"{head}{result.verdict}: {result.detail}"[:500])
     if result.verdict in _FAILURE:
         ET.SubElement(case, "failure", message=message).text = text
     elif result.verdict in _ERROR:
@@ -44,6 +46,7 @@ def _testcase(result: CaseResult) -> ET.Element:
 def write_junit(report: RunReport, path: str | os.PathLike[str]) -> None:
     """Write the report as JUnit XML."""
     root = ET.Element("testsuites", name=f"ihp-conformance {report.suite}")
+    titles = {d.deviation_id: d.title for d in report.deviations}
     for summary in report.profile_summaries():
         results = [r for r in report.results if r.profile == summary.profile]
         suite = ET.SubElement(
@@ -63,7 +66,7 @@ def write_junit(report: RunReport, path: str | os.PathLike[str]) -> None:
             ("status", str(summary.status)),
         ):
             ET.SubElement(props, "property", name=name, value=_xml_text(value))
-        suite.extend(_testcase(r) for r in results)
+        suite.extend(_testcase(r, titles) for r in results)
     first = root.find("testsuite")
     if report.stderr and first is not None:
         ET.SubElement(first, "system-err").text = _xml_text(report.stderr)

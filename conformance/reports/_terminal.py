@@ -1,9 +1,10 @@
-"""The terminal report: summary, a table per profile and per operation, then each failure."""
+"""The terminal report: the deviations first (one example each), then a table per profile
+and per operation; every unexpected verdict only with `details`."""
 
 from __future__ import annotations
 
-from conformance.model import UNEXPECTED_VERDICTS, RunReport, Verdict
-from conformance.reports._format import failure_lines
+from conformance.model import UNEXPECTED_VERDICTS, Deviation, RunReport, Verdict
+from conformance.reports._format import deviation_lines, failure_lines
 
 __all__ = ["render_terminal"]
 
@@ -16,9 +17,9 @@ _COLUMNS = (
     Verdict.UNSUPPORTED,
     Verdict.TIMEOUT,
     Verdict.CRASH,
+    Verdict.NOT_RUN,
 )
-_SHORT = {Verdict.UNSUPPORTED: "N/A"}
-_MAX_FAILURES_SHOWN = 50
+_SHORT = {Verdict.UNSUPPORTED: "N/A", Verdict.NOT_RUN: "NOT RUN"}
 
 
 def _table(title: str, rows: list[tuple[str, dict[Verdict, int], str]]) -> list[str]:
@@ -47,8 +48,40 @@ def _op_status(counts: dict[Verdict, int]) -> str:
     return "passes" if set(counts) == {Verdict.PASS} else "expected deviations only"
 
 
-def render_terminal(report: RunReport) -> str:
-    """The human-readable report, as printed at the end of a run."""
+def deviation_summary(report: RunReport) -> list[str]:
+    """"N unexpected verdicts in K deviations", then each deviation with its example."""
+    unexpected = [d for d in report.deviations if not d.known]
+    known = [d for d in report.deviations if d.known]
+    verdicts = len(report.unexpected())
+    lines: list[str] = []
+    if unexpected:
+        lines.append(f"{verdicts} unexpected verdict(s) in {len(unexpected)} deviation(s):")
+        for n, deviation in enumerate(unexpected, 1):
+            lines += ["", *deviation_lines(n, deviation)]
+        lines.append("")
+    if known:
+        cases = sum(d.count for d in known)
+        lines.append(f"{len(known)} known deviation(s), expected ({cases} case(s)):")
+        lines += [f"  - {d.title} ({d.count} case(s))" for d in known] + [""]
+    if report.unshown_divergences:
+        lines.append("known divergences (expectations by flag) that no case showed:")
+        lines += [f"  - {flag}" for flag in report.unshown_divergences] + [""]
+    return lines
+
+
+def _details(deviations: list[Deviation], report: RunReport) -> list[str]:
+    by_deviation: dict[str, list[str]] = {d.deviation_id: [] for d in deviations}
+    for result in report.unexpected():
+        by_deviation.setdefault(result.deviation, []).extend(failure_lines(result))
+    lines = ["every unexpected verdict, by deviation:"]
+    for deviation in deviations:
+        lines += ["", f"== {deviation.title}", *by_deviation[deviation.deviation_id]]
+    return [*lines, ""]
+
+
+def render_terminal(report: RunReport, details: bool = False) -> str:
+    """The human-readable report, as printed at the end of a run; `details`: every
+    unexpected verdict in full, by deviation."""
     counts = report.counts()
     lines = [
         f"implementation: {report.implementation} {report.implementation_version}".rstrip(),
@@ -57,25 +90,22 @@ def render_terminal(report: RunReport) -> str:
         f"cases: {len(report.results)} in {report.duration_s:.1f} s  "
         + "  ".join(f"{v}={counts[v]}" for v in _COLUMNS if v in counts),
         "",
+        *deviation_summary(report),
     ]
     profile_rows = [(s.profile, dict(s.counts), str(s.status)) for s in report.profile_summaries()]
     lines += [*_table("profile", profile_rows), ""]
     op_rows = [(op, c, _op_status(c)) for op, c in report.operation_summaries()]
     lines += [*_table("operation", op_rows), ""]
     if report.unmatched_expectations:
-        lines.append("expectation globs that matched no case:")
+        lines.append("expectation entries that matched no case:")
         lines += [f"  {g}" for g in report.unmatched_expectations] + [""]
     for note in report.notes:
         lines.append(f"note: {note}")
-    unexpected = report.unexpected()
-    if unexpected:
-        lines.append(f"{len(unexpected)} unexpected verdict(s):")
-        for result in unexpected[:_MAX_FAILURES_SHOWN]:
-            lines += failure_lines(result)
-        if len(unexpected) > _MAX_FAILURES_SHOWN:
-            rest = len(unexpected) - _MAX_FAILURES_SHOWN
-            lines.append(f"… and {rest} more (see --report-json / --html)")
-        lines.append("")
+    unexpected = [d for d in report.deviations if not d.known]
+    if details and unexpected:
+        lines += _details(unexpected, report)
+    elif unexpected:
+        lines.append("every unexpected verdict: --details, or the --report-json / --html report")
     if report.stderr.strip():
         tail = report.stderr.strip().splitlines()[-20:]
         lines.append("implementation stderr (last lines):")

@@ -2,8 +2,9 @@
 
 The crate's own `nonce_mutation` target started from a key that did not open its golden
 capsule (spec §15 `StaleFuzzKey`), so it never got past the AEAD. Here the session key is
-derived from the §17 inputs with `ihp_ref` and checked against an independent derivation
-(stdlib HMAC) before any harness uses it.
+derived from the §17 inputs without `ihp_ref` (stdlib HMAC); `reference.golden_session_key`
+derives it with `ihp_ref` and checks the two agree before any harness uses it. This module
+imports nothing from `ihp_ref`: the independent models may use it (docs/ORACLES.md).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
-from functools import cache
 
 from ihp_fuzz.harness.model import CapsuleFields, plaintext, seal
 
@@ -20,7 +20,6 @@ __all__ = [
     "GOLDEN_PASSWORD",
     "GOLDEN_TIMESTAMP",
     "golden_fields",
-    "golden_session_key",
     "hkdf",
     "independent_session_key",
 ]
@@ -54,24 +53,6 @@ def independent_session_key() -> bytes:
     info = _LABEL_SESSION + GOLDEN_NONCE + struct.pack(
         "<BHQ", GOLDEN_RTT_BUCKET, GOLDEN_PATH_HINT, GOLDEN_PROFILE_ID)
     return hkdf(profile_key, GOLDEN_TLS_EXPORTER_KEY, info)
-
-
-@cache
-def golden_session_key() -> bytes:
-    """K_session of the golden capsule, derived with `ihp_ref` (checked independently)."""
-    import ihp_ref
-
-    env_hash = ihp_ref.ServerEnvHash(GOLDEN_ENV_HASH)
-    profile_id = ihp_ref.ServerProfileId(GOLDEN_PROFILE_ID)
-    with ihp_ref.MasterKey(GOLDEN_MASTER_KEY) as master:
-        profile_key = ihp_ref.derive_profile_key(master, profile_id, env_hash)
-    session_key = ihp_ref.derive_session_key(
-        profile_key, GOLDEN_TLS_EXPORTER_KEY, ihp_ref.ClientNonce(GOLDEN_NONCE),
-        ihp_ref.IhpNetworkContext(GOLDEN_RTT_BUCKET, GOLDEN_PATH_HINT), profile_id)
-    key = bytes(session_key.value)
-    if not hmac.compare_digest(key, independent_session_key()):
-        raise RuntimeError("ihp_ref derives a different §17 session key than spec §6 says")
-    return key
 
 
 def golden_fields(key: bytes | None = None) -> CapsuleFields:

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import atheris  # type: ignore[import-untyped]
 
-from ihp_fuzz.harness import golden, inputs
+from ihp_fuzz.harness import golden, inputs, reference
 from ihp_fuzz.harness.model import I64_MAX, I64_MIN, U64_MAX, CapsuleFields, open_payload, seal
 
 __all__ = ["CapsuleMutator", "decoder_mutator"]
@@ -69,7 +69,7 @@ def _mutate_int(rng: _Rng, value: int, width: int, interesting: tuple[int, ...])
 
 def decoder_mutator() -> CapsuleMutator:
     """The decoder harnesses' mutator: golden capsules, byte-level half of the time."""
-    return CapsuleMutator(golden.golden_session_key(), golden.GOLDEN_ENV_HASH,
+    return CapsuleMutator(reference.golden_session_key(), golden.GOLDEN_ENV_HASH,
                           timestamp_hint=golden.GOLDEN_TIMESTAMP, byte_level_share=0.5)
 
 

@@ -5,14 +5,39 @@ Imported by the harnesses after `ihp_ref` (so that it uses the instrumented modu
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from functools import cache
 
 import ihp_ref
+from ihp_fuzz.harness import golden
 from ihp_fuzz.harness.findings import require
 from ihp_fuzz.harness.model import CapsuleFields, ModelConfig
 
-__all__ = ["MetricTally", "fields_of", "ref_config", "require_decoder_agrees"]
+__all__ = [
+    "MetricTally",
+    "fields_of",
+    "golden_session_key",
+    "ref_config",
+    "require_decoder_agrees",
+]
+
+
+@cache
+def golden_session_key() -> bytes:
+    """K_session of the golden capsule, derived with `ihp_ref` and checked against the
+    derivation of spec §6 without it (`golden.independent_session_key`)."""
+    env_hash = ihp_ref.ServerEnvHash(golden.GOLDEN_ENV_HASH)
+    profile_id = ihp_ref.ServerProfileId(golden.GOLDEN_PROFILE_ID)
+    with ihp_ref.MasterKey(golden.GOLDEN_MASTER_KEY) as master:
+        profile_key = ihp_ref.derive_profile_key(master, profile_id, env_hash)
+    session_key = ihp_ref.derive_session_key(
+        profile_key, golden.GOLDEN_TLS_EXPORTER_KEY, ihp_ref.ClientNonce(golden.GOLDEN_NONCE),
+        ihp_ref.IhpNetworkContext(golden.GOLDEN_RTT_BUCKET, golden.GOLDEN_PATH_HINT), profile_id)
+    key = bytes(session_key.value)
+    if not hmac.compare_digest(key, golden.independent_session_key()):
+        raise RuntimeError("ihp_ref derives a different §17 session key than spec §6 says")
+    return key
 
 
 def fields_of(capsule: ihp_ref.IhpCapsule) -> CapsuleFields:

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// ihp-shim/1 over stdio (shim-protocol.md): one JSON request per stdin line, one response
+// ihp-shim/1 over stdio (spec/shim-protocol.md): one JSON request per stdin line, one response
 // per stdout line, in request order; exit 0 when stdin closes. The protocol work is in
 // lib/dispatch.mjs; this file only moves lines.
 import { createWriteStream } from 'node:fs';
@@ -8,7 +8,7 @@ import { toJson } from './lib/json.mjs';
 
 function main() {
   // An fs stream writes from libuv's thread pool: the event loop keeps reading stdin while
-  // a slow reader holds stdout up (pipelining, shim-protocol.md), and order is kept.
+  // a slow reader holds stdout up (pipelining, spec/shim-protocol.md), and order is kept.
   const out = createWriteStream(null, { fd: 1 });
   out.on('error', () => process.exit(0)); // the runner went away: nothing left to answer
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -1,4 +1,4 @@
-// Shim-protocol argument decoding (shim-protocol.md "Value encodings"): turns JSON values
+// Shim-protocol argument decoding (spec/shim-protocol.md "Value encodings"): turns JSON values
 // into typed values, or throws the error code the spec assigns to a value outside its
 // field's type (spec §7.4/§7.5 step 0). Objects here are Map (see json.mjs).
 import { IhpError } from './errors.mjs';

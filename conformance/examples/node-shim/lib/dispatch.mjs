@@ -1,4 +1,4 @@
-// ihp-shim/1 dispatch (shim-protocol.md): one request object in, one response object out.
+// ihp-shim/1 dispatch (spec/shim-protocol.md): one request object in, one response object out.
 // The rule: every request gets exactly one well-formed response; an exception that is not
 // an IhpError is a bug, reported as an error response (and on stderr), never a crash.
 import { readFileSync } from 'node:fs';
@@ -133,9 +133,9 @@ export const OPERATIONS = {
 };
 
 // Replay guards by name, shared by every decryption that names them, for the life of
-// the process (shim-protocol.md, "replay_guard"). `replay_guard_capacity` sizes a guard
-// when its name is first used: an integer 1..=65,536, only with a name, and never other
-// than the named guard's capacity (each of those is `Codec`).
+// the process (spec/shim-protocol.md, "replay_guard"). `replay_guard_capacity` sizes a
+// guard when its name is first used: an integer 1..=65,536, only with a name, and never
+// other than the named guard's capacity (each of those is `Codec`).
 const replayGuards = new Map();
 const MAX_GUARD_CAPACITY = 65_536n;
 
