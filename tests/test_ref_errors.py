@@ -14,11 +14,10 @@ import pytest
 
 from ihp_ref import ERROR_TABLE, ErrorCode, IhpError
 
-ROOT = Path(__file__).resolve().parents[1]
-# the project's copy; until it lands on main, the shared one the project was written from
-SPEC = next((p for p in (ROOT / "spec" / "ihp-v1.md", Path("/work/shared/spec/ihp-v1.md"))
-             if p.exists()), ROOT / "spec" / "ihp-v1.md")
-_ROW = re.compile(r"\|\s*`(\w+)`\s*\|\s*`(\w+)`\s*\|\s*([^|]+?)\s*\|\s*\Z")
+SPEC = Path(__file__).resolve().parents[1] / "spec" / "ihp-v1.md"
+# | <a name="rule-8.Code"></a>`Code` | `Telemetry` | fixed message |  (the anchor optional)
+_ROW = re.compile(r"\|\s*(?:<a name=\"rule-8\.(\w+)\"></a>)?`(\w+)`\s*\|\s*`(\w+)`\s*\|"
+                  r"\s*([^|]+?)\s*\|\s*\Z")
 
 
 def _spec_table() -> list[tuple[str, str, str]]:
@@ -27,7 +26,8 @@ def _spec_table() -> list[tuple[str, str, str]]:
     section = text.split("\n## 8.", 1)[1].split("\n## ", 1)[0]
     rows = [m.groups() for line in section.splitlines() if (m := _ROW.match(line.strip()))]
     assert len(rows) >= 13, f"spec §8 table not found in {SPEC}"
-    return [(code, telemetry, message) for code, telemetry, message in rows]
+    assert all(anchor in (None, code) for anchor, code, _, _ in rows)  # rule-8.X names X
+    return [(code, telemetry, message) for _, code, telemetry, message in rows]
 
 
 SPEC_ROWS = _spec_table()
