@@ -173,3 +173,11 @@ def test_the_worker_reports_the_first_failing_killer_and_a_timeout_as_a_kill(
     hung = worker.run({"stages": [stage("pass"), stage("hang", 1.0)]})
     assert (hung["failed"], hung["timeout"]) == (1, True)
     assert time.monotonic() - t0 < 20
+
+
+def test_a_saved_baseline_reads_back_as_the_same_plan() -> None:
+    import json
+    from dataclasses import asdict
+    plan = mutate.Plan({"tests": 30.0}, {"tests/t.py": 1.5}, {"t::a": 0.1},
+                       {"f.py": {5: ["t::a"]}}, {"f.py": [(4, 8)]})
+    assert mutate._plan_from(json.loads(json.dumps(asdict(plan)))) == plan

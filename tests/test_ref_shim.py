@@ -240,10 +240,13 @@ def test_a_long_number_where_a_small_integer_is_due_is_codec(digits: int) -> Non
     assert response["error"] == "Codec"
 
 
-def test_a_long_number_as_id_is_echoed_as_its_digits() -> None:
-    line = '{"id":' + "7" * 41 + ',"op":"capsule_from_json","args":{"json":"{}"}}'
+@pytest.mark.parametrize("digits", [40, 41])
+def test_an_id_is_echoed_as_a_number_up_to_40_digits_and_past_them_as_its_digits(
+        digits: int) -> None:
+    line = '{"id":' + "7" * digits + ',"op":"capsule_from_json","args":{"json":"{}"}}'
     response = json.loads(ShimSession().handle_line(line.encode()))
-    assert response == {"id": "7" * 41, "ok": False, "error": "Codec",
+    echoed = int("7" * digits) if digits <= 40 else "7" * digits
+    assert response == {"id": echoed, "ok": False, "error": "Codec",
                         "detail": ihp.ErrorCode.CODEC.message}
 
 

@@ -471,6 +471,13 @@ def module_cost(junit: Path) -> dict[str, float]:
     return cost
 
 
+def _plan_from(saved: dict[str, Any]) -> Plan:
+    """A `Plan` from its JSON form (line numbers are strings there, spans lists)."""
+    return Plan(saved["timeouts"], saved["cost"], saved["durations"],
+                {f: {int(n): t for n, t in lines.items()} for f, lines in saved["lines"].items()},
+                {f: [(lo, hi) for lo, hi in spans] for f, spans in saved["bodies"].items()})
+
+
 def baseline(worker: Worker) -> tuple[Plan, list[str]]:
     """Every killer passes on the unmutated code; its time sets its timeout (5x, at least
     30 s); the test modules' times set their order; coverage says which tests run each
@@ -569,6 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "mutate")
     parser.add_argument("--min-score", type=float, default=90.0,
                         help="fail below this vectors + tests score (%%)")
+    parser.add_argument("--first", nargs="+", default=(), metavar="ID",
+                        help="run these mutants of the scope before the others")
+    parser.add_argument("--baseline", type=Path, metavar="JSON",
+                        help="reuse the baseline an earlier run wrote (same tree only)")
     parser.add_argument("--list", action="store_true", help="print the population and exit")
     args = parser.parse_args(argv)
 
@@ -591,7 +602,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"mutate: {scope_text}, -j {args.jobs}", file=sys.stderr)
 
     workers = [Worker(ROOT, args.out / f"work-{k}") for k in range(args.jobs)]
-    plan, modules = baseline(workers[0])
+    if args.baseline:
+        saved = json.loads(args.baseline.read_text(encoding="utf-8"))
+        plan, modules = _plan_from(saved["plan"]), saved["modules"]
+    else:
+        plan, modules = baseline(workers[0])
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "baseline.json").write_text(json.dumps(
+            {"plan": asdict(plan), "modules": modules}), encoding="utf-8")
     for worker in workers:
         worker.warm(modules)
     outcomes: list[Outcome] = []
@@ -604,6 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # a seeded shuffle: a run stopped early (the report is written after every mutant) has
     # done a uniform random sample of its scope, so its scores are fair estimates
     random.Random(args.seed).shuffle(todo)
+    todo.sort(key=lambda m: m.id not in set(args.first))  # stable: the rest stay shuffled
     t0 = time.monotonic()
     lock = threading.Lock()
 
