@@ -292,3 +292,14 @@ def test_encryption_follows_encryption_checks_in_order(step: int, code: ErrorCod
 def test_decryption_follows_decryption_checks_in_order(step: int, code: ErrorCode) -> None:
     alone = _Decryption(**_BREAK_DECRYPTION[step]).code()
     assert (alone, _Decryption(**_from(step, _BREAK_DECRYPTION)).code()) == (code, code)
+
+
+@pytest.mark.parametrize("kind", [bytearray, memoryview])
+def test_bytes_like_inputs_are_taken_as_immutable_bytes(kind: type) -> None:
+    raw = bytearray(b"\x07" * 12)
+    nonce = ihp.ClientNonce(kind(raw))
+    password = ihp.PasswordMaterial(kind(bytearray(b"pw")))
+    raw[0] = 0  # a copy was taken: changing the caller's buffer changes nothing
+    assert (nonce.value, password.value) == (b"\x07" * 12, b"pw")
+    assert type(nonce.value) is bytes and type(password.value) is bytes
+    assert ihp.ServerEnvHash(kind(bytearray(32))).value == bytes(32)
