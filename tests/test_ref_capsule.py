@@ -118,10 +118,19 @@ def test_step0_version_outside_u8_is_codec(version: int) -> None:
     assert info.value.code is ErrorCode.CODEC
 
 
-def test_step0_header_id_outside_u64_is_codec() -> None:
+@pytest.mark.parametrize("header_id", [-1, 2**64])
+def test_step0_header_id_outside_u64_is_codec(header_id: int) -> None:
     with pytest.raises(IhpError) as info:
-        _encrypt(header_id=2**64)
+        _encrypt(header_id=header_id)
     assert info.value.code is ErrorCode.CODEC
+
+
+@pytest.mark.parametrize("field", ["version", "header_id"])
+@pytest.mark.parametrize("value", [1.0, True, "1", None])
+def test_step0_a_plain_int_field_of_another_python_type_is_a_type_error(
+        field: str, value: object) -> None:
+    with pytest.raises(TypeError):
+        _encrypt(**{field: value})  # type: ignore[arg-type]
 
 
 def test_wrong_python_types_are_type_errors_not_protocol_errors() -> None:
@@ -303,3 +312,9 @@ def test_bytes_like_inputs_are_taken_as_immutable_bytes(kind: type) -> None:
     assert (nonce.value, password.value) == (b"\x07" * 12, b"pw")
     assert type(nonce.value) is bytes and type(password.value) is bytes
     assert ihp.ServerEnvHash(kind(bytearray(32))).value == bytes(32)
+    decoded = ihp.capsule_from_binary(kind(bytearray(ihp.capsule_to_binary(sealed(GOLDEN)))))
+    assert decoded == sealed(GOLDEN) and type(decoded.payload) is bytes
+
+
+def test_a_network_context_defaults_to_the_spec_path_hint() -> None:
+    assert ihp.IhpNetworkContext(5) == ihp.IhpNetworkContext(5, 120)  # spec §3 default
