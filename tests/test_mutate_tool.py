@@ -154,7 +154,7 @@ def test_tests_are_chosen_by_the_lines_they_ran_and_import_time_code_runs_them_a
     def mutant(line: int, end: int) -> object:
         return mutate.Mutant("f.py", line, 0, end, 1, "cmp", "a", "b")
     assert plan.tests_for(mutant(5, 6)) == ["t::a", "t::b"]
-    assert plan.tests_for(mutant(7, 7)) == []  # no test ran it: the test killer is skipped
+    assert plan.tests_for(mutant(7, 7)) is None  # none ran it in process: every test
     assert plan.tests_for(mutant(2, 2)) is None  # outside any function: every test
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from _ref_support import GOLDEN, sealed
@@ -168,3 +170,24 @@ def test_a_full_replay_guard_counts_capacity_exhausted_once_per_refusal() -> Non
                                 guard)
         assert caught.value.code is ihp.ErrorCode.NONCE_REUSE
     assert dict(metrics.counts) == {("ihp.replay.capacity_exhausted", ()): 2}
+
+
+def _spec_metric_table() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """metric name → (kind, label names), from the table of spec §16 (the project's copy)."""
+    text = (Path(__file__).resolve().parents[1] / "spec" / "ihp-v1.md").read_text("utf-8")
+    section = text.split("\n## 16.", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("`ihp."):
+            kind = cells[1].split(",")[0].strip()
+            labels = tuple(re.findall(r"label `(\w+)`", cells[1]))
+            for name in re.findall(r"`(ihp\.[\w.]+)`", cells[0]):
+                table[name] = (kind, labels)
+    return table
+
+
+def test_metric_table_gives_each_metric_the_spec_kind_and_labels() -> None:
+    spec = _spec_metric_table()
+    assert len(spec) == 12
+    assert {name: (m.kind, m.labels) for name, m in ihp.METRIC_NAMES.items()} == spec

@@ -329,13 +329,15 @@ class Plan:
 
     def tests_for(self, mutant: Mutant) -> list[str] | None:
         """The tests that ran the mutant's lines, or None (all tests) when the mutant is
-        outside every function body (run at import, before any test)."""
+        outside every function body (run at import, before any test) or no test ran its
+        lines in process (a test may run them in a subprocess: `ihp-ref-shim`'s main)."""
         if not any(lo <= mutant.line and mutant.end_line <= hi
                    for lo, hi in self.bodies.get(mutant.file, ())):
             return None
         covered = self.lines.get(mutant.file, {})
-        return sorted({t for n in range(mutant.line, mutant.end_line + 1)
-                       for t in covered.get(n, ()) if t})
+        tests = sorted({t for n in range(mutant.line, mutant.end_line + 1)
+                        for t in covered.get(n, ()) if t})
+        return tests or None  # no test ran it in process (a subprocess may): every test
 
 
 def function_bodies(path: Path) -> list[tuple[int, int]]:
@@ -368,22 +370,21 @@ def stages(root: Path, mutant: Mutant | None, plan: Plan,
            junit: Path | None = None) -> list[dict[str, object]]:
     """The killers for `mutant` (None: the baseline, every test), cheapest first, as the
     worker runs them. The test killer runs only the tests that ran the mutated lines in
-    the baseline (its own module's first, then the cheapest); none: no test killer."""
+    the baseline (its own module's first, then the cheapest)."""
     report = [] if junit is None else [f"--junitxml={junit}"]
     modules = test_modules(root, "" if mutant is None else mutant.module, plan.cost)
     select = None if mutant is None else plan.tests_for(mutant)
     tests: dict[str, object] = {"name": "tests", "timeout": plan.timeouts["tests"]}
     if select is None:
         tests["args"] = [*PYTEST_ARGS, *report, *modules]
-    elif select:
+    else:
         rank = {m: n for n, m in enumerate(modules)}
         select.sort(key=lambda t: (rank.get(t.split("::")[0], len(rank)),
                                    plan.durations.get(t, 0.0)))
         chosen = list(dict.fromkeys(t.split("::")[0] for t in select))
         tests.update(args=[*PYTEST_ARGS, *report, *chosen], select=select)
-    found = [{"name": "vectors", "timeout": plan.timeouts["vectors"]}, tests,
-             {"name": "vectors-check", "timeout": plan.timeouts["vectors-check"]}]
-    return [s for s in found if s["name"] != "tests" or "args" in s]
+    return [{"name": "vectors", "timeout": plan.timeouts["vectors"]}, tests,
+            {"name": "vectors-check", "timeout": plan.timeouts["vectors-check"]}]
 
 
 class Worker:
