@@ -80,3 +80,8 @@ def test_configs_are_independent_values() -> None:
     assert strict.max_timestamp_drift == 0 and loose.max_timestamp_drift == 604_800
     with pytest.raises(AttributeError):
         strict.max_timestamp_drift = 5  # type: ignore[misc]
+
+
+def test_a_config_repr_shows_the_spec_fields_only() -> None:
+    text = repr(IhpConfig())
+    assert text.startswith("IhpConfig(max_timestamp_drift=300, ") and "_valid" not in text
