@@ -44,12 +44,12 @@ def test_each_fingerprint_is_read_from_the_host_as_spec_5_says(
         monkeypatch: pytest.MonkeyPatch) -> None:
     _host(monkeypatch, {
         "/proc/cpuinfo": "processor\t: 0\nmodel name\t: Example CPU @ 3.0GHz \nflags\t: x\n",
-        "/etc/os-release": 'NAME="X"\nPRETTY_NAME="Example OS 1"\n'},
+        "/etc/os-release": 'NAME="X"\nPRETTY_NAME="Example OS 1 (a=b)"\n'},
         [(3, "eth1"), (1, "lo"), (2, "eth0")])
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     sep = detect_server_environment_profile({})
     assert (sep.cpu_fingerprint, sep.nic_fingerprint, sep.os_fingerprint) == (
-        "cpu:Example CPU @ 3.0GHz", "nic:eth0", "os:Example OS 1:arm64")
+        "cpu:Example CPU @ 3.0GHz", "nic:eth0", "os:Example OS 1 (a=b):arm64")
     assert sep.app_build_fingerprint == f"build:v{ihp_ref.__version__}:1700000000"
 
 
