@@ -263,6 +263,14 @@ def test_decimal_u64_of_a_non_string_is_codec(value: object) -> None:
     assert _codec(lambda: ihp.parse_decimal_u64(value)) is ErrorCode.CODEC
 
 
+@pytest.mark.parametrize("field,value", [("version", -1), ("version", 256), ("header_id", -1),
+                                         ("header_id", 2**64)])
+def test_http_integer_out_of_range_is_codec_before_the_nonce_is_read(field: str,
+                                                                     value: int) -> None:
+    body = ihp.capsule_to_http(CAPSULE) | {field: value, "client_nonce_b64": "AAAA"}
+    assert _codec(lambda: ihp.capsule_from_http(body)) is ErrorCode.CODEC
+
+
 def test_http_profile_id_past_u64_is_codec_before_the_nonce_is_read() -> None:
     # the id is decoded before the nonce, whose wrong length alone is InvalidNonceLength
     body = ihp.capsule_to_http(CAPSULE) | {"server_profile_id": str(2**64),
