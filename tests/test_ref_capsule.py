@@ -318,3 +318,16 @@ def test_bytes_like_inputs_are_taken_as_immutable_bytes(kind: type) -> None:
 
 def test_a_network_context_defaults_to_the_spec_path_hint() -> None:
     assert ihp.IhpNetworkContext(5) == ihp.IhpNetworkContext(5, 120)  # spec §3 default
+
+
+def test_values_are_frozen_and_slotted() -> None:
+    # STYLE: values validate themselves when made (frozen dataclasses with __slots__)
+    values = [CapsuleTimestamp(T0), ihp.IhpNetworkContext(5), ihp.ClientNonce(GOLDEN.nonce),
+              ihp.ServerProfileId(1), ENV, ihp.PasswordMaterial(b"pw"), sealed(GOLDEN),
+              IhpConfig(), ihp.ServerEnvironmentProfile("cpu:a", "nic:b", "os:c", "build:d"),
+              ihp.KeyRing(ihp.InMemoryKeyProvider(b"m" * 32)),
+              ihp.METRIC_NAMES["ihp.decrypt.total"]]
+    for value in values:
+        assert not hasattr(value, "__dict__"), type(value).__name__
+        with pytest.raises((AttributeError, TypeError)):  # frozen (3.11 says TypeError)
+            value.extra = 1  # type: ignore[union-attr]
