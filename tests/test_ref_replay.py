@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from _ref_support import GOLDEN, sealed
 
 import ihp_ref as ihp
@@ -129,3 +130,10 @@ def test_a_full_guard_keeps_an_entry_at_its_last_live_second_and_fails_closed() 
     assert _outcome(guard, b"a" * 12, 1_000, now=1_300) == "NonceReuse"  # a replay, refused
     assert _outcome(guard, b"b" * 12, 1_301, now=1_301) == "ok"  # "a" dead: forgotten
     assert metrics.count("ihp.replay.capacity_exhausted") == 1
+
+
+@pytest.mark.parametrize("capacity", [0, -1, 1.0, True, "4", None])
+def test_a_guard_capacity_is_a_positive_int(capacity: object) -> None:
+    with pytest.raises(ValueError):
+        ihp.ReplayGuard(capacity=capacity)  # type: ignore[arg-type]
+    assert ihp.ReplayGuard(capacity=1).capacity == 1
