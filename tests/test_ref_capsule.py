@@ -331,3 +331,15 @@ def test_values_are_frozen_and_slotted() -> None:
         assert not hasattr(value, "__dict__"), type(value).__name__
         with pytest.raises((AttributeError, TypeError)):  # frozen (3.11 says TypeError)
             value.extra = 1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("field,value", [("version", -1), ("version", 256), ("header_id", -1),
+                                         ("header_id", 2**64)])
+def test_a_capsule_field_outside_its_type_is_codec(field: str, value: int) -> None:
+    c = sealed(GOLDEN)
+    fields: dict[str, object] = {"version": c.version, "header_id": c.header_id}
+    with pytest.raises(IhpError) as info:
+        IhpCapsule(**{**fields, field: value}, client_nonce=c.client_nonce,  # type: ignore[arg-type]
+                   server_profile_id=c.server_profile_id, network_context=c.network_context,
+                   payload=c.payload)
+    assert info.value.code is ErrorCode.CODEC
