@@ -304,3 +304,10 @@ def test_a_guard_keeps_the_capacity_it_was_made_with(capacity: int) -> None:
     assert decrypt(replay_guard_capacity=capacity)["error"] == "NonceReuse"  # same: fine
     other = 2 if capacity == 1 else 1
     assert decrypt(replay_guard_capacity=other)["error"] == "Codec"
+
+
+@pytest.mark.parametrize("key", ["cpu", "nic", "os", "build", "tpm_quote"])
+@pytest.mark.parametrize("value", [1, ["cpu:a"], {"a": 1}, True])
+def test_a_sep_field_of_the_wrong_json_type_is_codec(key: str, value: object) -> None:
+    sep = {"cpu": "cpu:a", "nic": "nic:b", "os": "os:c", "build": "build:d", "tpm_quote": None}
+    assert _error("sep_hash", {"sep": sep | {key: value}}) == "Codec"
