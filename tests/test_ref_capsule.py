@@ -331,6 +331,9 @@ def test_values_are_frozen_and_slotted() -> None:
         assert not hasattr(value, "__dict__"), type(value).__name__
         with pytest.raises((AttributeError, TypeError)):  # frozen (3.11 says TypeError)
             value.extra = 1  # type: ignore[union-attr]
+        first = next(iter(type(value).__dataclass_fields__))  # type: ignore[union-attr]
+        with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
+            setattr(value, first, getattr(value, first))
 
 
 @pytest.mark.parametrize("field,value", [("version", -1), ("version", 256), ("header_id", -1),

@@ -85,3 +85,10 @@ def test_configs_are_independent_values() -> None:
 def test_a_config_repr_shows_the_spec_fields_only() -> None:
     text = repr(IhpConfig())
     assert text.startswith("IhpConfig(max_timestamp_drift=300, ") and "_valid" not in text
+
+
+@pytest.mark.parametrize("versions", [{1, 2}, [1, 2], (2, 1)])
+def test_allowed_versions_of_any_iterable_become_a_frozenset(versions: object) -> None:
+    config = IhpConfig(allowed_versions=versions)  # type: ignore[arg-type]
+    assert type(config.allowed_versions) is frozenset and config.allowed_versions == {1, 2}
+    config.validate()

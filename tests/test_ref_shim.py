@@ -311,3 +311,20 @@ def test_a_guard_keeps_the_capacity_it_was_made_with(capacity: int) -> None:
 def test_a_sep_field_of_the_wrong_json_type_is_codec(key: str, value: object) -> None:
     sep = {"cpu": "cpu:a", "nic": "nic:b", "os": "os:c", "build": "build:d", "tpm_quote": None}
     assert _error("sep_hash", {"sep": sep | {key: value}}) == "Codec"
+
+
+@pytest.mark.parametrize("value", NOT_OBJECTS)
+def test_a_sep_that_is_not_an_object_is_codec(value: object) -> None:
+    assert _error("sep_hash", {"sep": value}) == "Codec"
+
+
+def test_a_bug_in_an_operation_is_shim_internal_error_and_keeps_the_id(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    session = ShimSession()
+
+    def broken(args: object) -> dict[str, Any]:
+        raise RuntimeError("a bug")
+    monkeypatch.setitem(session._ops, "rtt_bucket", broken)
+    response = session.handle({"id": 9, "op": "rtt_bucket", "args": {}})
+    assert response == {"id": 9, "ok": False, "error": "ShimInternalError",
+                        "detail": "RuntimeError"}

@@ -295,3 +295,9 @@ def test_a_twenty_digit_u64_reads_exactly_in_a_document_holding_a_minus_zero(fie
             capsule = ihp.capsule_from_json(text)
             got = capsule.header_id if field == "header_id" else capsule.server_profile_id.value
             assert got == expected
+
+
+def test_http_integers_at_zero_are_accepted() -> None:
+    capsule = ihp.IhpCapsule(0, 0, CAPSULE.client_nonce, CAPSULE.server_profile_id,
+                             ihp.IhpNetworkContext(0, 0), CAPSULE.payload)
+    assert ihp.capsule_from_http(ihp.capsule_to_http(capsule)) == capsule
