@@ -59,5 +59,12 @@ fuzz: $(STAMP)
 bench-fuzz: $(STAMP)
 	$(BIN)/python benchmarks/bench_fuzz.py
 
+# Mutation testing of ihp_ref (issue 13, tools/mutate.py): a seeded sample of the mutants,
+# killers cheapest first; report in out/mutate/report.{md,json}; exit 1 below the threshold.
+# The whole population runs nightly (.github/workflows/mutate_nightly.yml).
+.PHONY: mutate
+mutate: $(STAMP)
+	$(BIN)/python tools/mutate.py --sample 40 -j 2 --min-score 90 --out out/mutate
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

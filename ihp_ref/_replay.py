@@ -46,6 +46,10 @@ class ReplayGuard:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
     def __repr__(self) -> str:
         return f"ReplayGuard(entries={len(self._entries)}, capacity={self._capacity})"
 

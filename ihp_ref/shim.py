@@ -45,10 +45,12 @@ from . import (
     session_token,
 )
 from ._constants import I64_MAX, I64_MIN, U8_MAX, U16_MAX, U64_MAX
+from ._replay import DEFAULT_REPLAY_CAPACITY
 
-__all__ = ["PROTOCOL", "ShimSession", "main"]
+__all__ = ["MAX_GUARD_CAPACITY", "PROTOCOL", "ShimSession", "main"]
 
 PROTOCOL = "ihp-shim/1"
+MAX_GUARD_CAPACITY = 65_536  # shim protocol: `replay_guard_capacity` is 1..=65,536
 INTERNAL_ERROR = "ShimInternalError"  # not a spec code: a bug in this shim, never hidden
 
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*\Z")
@@ -109,12 +111,14 @@ def _network(value: object) -> IhpNetworkContext:
 
 
 def _config(value: object) -> IhpConfig:
-    """Never fails here: out-of-range or mistyped fields surface as `Config` when the
-    operation validates the config, at the step the spec gives it."""
+    """Out-of-range or mistyped fields surface as `Config` when the operation validates
+    the config, at the step the spec gives it. A `config` that is not an object is
+    `Config` here: every operation decodes it after its other arguments (step 0), so this
+    is the place of step 1, validation."""
     if value is None:
         return IhpConfig()
     if not isinstance(value, dict):
-        return IhpConfig(max_timestamp_drift=-1)  # an invalid config, caught by validate
+        raise IhpError(ErrorCode.CONFIG)
     defaults = IhpConfig()
     versions = value.get("allowed_versions", sorted(defaults.allowed_versions))
     if not isinstance(versions, list) or not all(type(v) is int for v in versions):
@@ -281,19 +285,29 @@ class ShimSession:
         now = _timestamp(_get(args, "now"))
         env_hash = ServerEnvHash(_hex(_get(args, "env_hash")))
         capsule = _capsule(_get(args, "capsule"))
-        guard = self._guard(args.get("replay_guard"))
+        guard = self._guard(args)
         plaintext = decrypt_capsule(capsule, env_hash, key, now, _config(args.get("config")),
                                     guard)
         return {"password": plaintext.password.value.hex(),
                 "timestamp": str(plaintext.timestamp.seconds),
                 "header_id": str(plaintext.header_id)}
 
-    def _guard(self, name: object) -> ReplayGuard | None:
-        if name is None:
+    def _guard(self, args: Args) -> ReplayGuard | None:
+        """The guard `replay_guard` names, made on first use with `replay_guard_capacity`
+        entries if given (shim protocol: a capacity without a guard, outside 1..=65,536,
+        or other than the named guard's is `Codec`)."""
+        name, capacity = args.get("replay_guard"), args.get("replay_guard_capacity")
+        if name is None and capacity is None:
             return None
-        if type(name) is not str:
+        if type(name) is not str or not (capacity is None or (
+                type(capacity) is int and 1 <= capacity <= MAX_GUARD_CAPACITY)):
             raise _codec()
-        return self._guards.setdefault(name, ReplayGuard())
+        guard = self._guards.get(name)
+        if guard is None:
+            guard = self._guards[name] = ReplayGuard(capacity or DEFAULT_REPLAY_CAPACITY)
+        elif capacity is not None and capacity != guard.capacity:
+            raise _codec()
+        return guard
 
     def _capsule_from_json(self, args: Args) -> dict[str, Any]:
         document = _get(args, "json")
@@ -325,10 +339,16 @@ class ShimSession:
         return {"bucket": rtt_bucket_from_samples(samples)}
 
 
+class _LongNumber(str):
+    """A JSON number of more than 40 digits, kept as its digits: no argument of the
+    protocol is one, and every field rejects it as mistyped (`Codec`), a string field too
+    (fields check `type(value) is str`). An `id` echoes as its digits."""
+
+    __slots__ = ()
+
+
 def _request_int(digits: str) -> int | str:
-    # no argument of the protocol is a number longer than 40 digits; keep such a value
-    # as its digits (a string), which every field then rejects as mistyped
-    return int(digits) if len(digits) <= 40 else digits
+    return int(digits) if len(digits) <= 40 else _LongNumber(digits)
 
 
 def _error(request_id: object, code: str, detail: str) -> dict[str, Any]:

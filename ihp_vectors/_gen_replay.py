@@ -38,6 +38,14 @@ def _rows(handle: Handler) -> tuple[Row, ...]:
     tampered = {**a, "payload": a["payload"][:-2] + format(int(a["payload"][-2:], 16) ^ 1, "02x")}
     v12 = {"config": {"allowed_versions": [1, 2]}}
     reuse, collision = "NonceReuse", "NonceCollision"
+
+    def other(name: str, timestamp: int) -> dict[str, Any]:  # another nonce, another time
+        nonce = hx(det_bytes(f"replay/{name}", 12))
+        return encrypt_with(handle, {"client_nonce": nonce, "timestamp": dec(timestamp)})
+
+    b_late = encrypt_with(handle, {"password": hx(b"another password"), "timestamp": dec(_T + 300)})
+    at_0, at_1, at_300, at_301 = other("t0", _T), other("t1", _T + 1), other("t300", _T + 300), \
+        other("t301", _T + 301)
     # step 9 is exercised where the guard answers (reuse, collision) or its scope is tested
     step9, nt = "7.5.9", "15.NoNonceTracking"
     return (
@@ -177,6 +185,78 @@ def _rows(handle: Handler) -> tuple[Row, ...]:
             flags=("ModifiedCiphertext", "CheckOrder"),
             rules=("7.5.order", "7.5.4"),
             steps=(_step(a), _step(tampered, error="InvalidAeadTag")),
+        ),
+        *_capacity_rows(a, wrong_key, at_0, at_1, at_300, at_301),
+        Row(
+            tc="window/from-the-capsule-timestamp",
+            comment="accepted at now = timestamp - 300, its entry lives until timestamp + 300, "
+            "not 300 s after the clock that recorded it: a capsule with the same nonce and "
+            "another payload at now = timestamp + 300 collides",
+            flags=("NonceCollision",),
+            rules=("13.key", "13.collision", step9),
+            steps=(_step(a, now=_T - 300), _step(b_late, now=_T + 300, error=collision)),
+        ),
+    )
+
+
+def _capacity_rows(a: dict[str, Any], wrong_key: dict[str, Any], *at: dict[str, Any]
+                   ) -> tuple[Row, ...]:
+    """A guard sized by `replay_guard_capacity` (shim protocol) filled to capacity: spec §13
+    fail-closed rule, and which entries a full guard may forget. `at` holds capsules with
+    other nonces, sealed at T, T + 1, T + 300 and T + 301."""
+    at_0, at_1, at_300, at_301 = at
+    step9, reuse = "7.5.9", "NonceReuse"
+
+    def sized(capacity: int) -> dict[str, Any]:
+        return {"replay_guard_capacity": capacity}
+    return (
+        Row(
+            tc="capacity/full-fails-closed",
+            comment="a guard of 1 entry holding a live capsule refuses a fresh one with "
+            "NonceReuse (fail closed), and still refuses the replay",
+            flags=("GuardCapacity",),
+            rules=("13.capacity", "13.reuse", step9),
+            steps=(_step(a, args=sized(1)), _step(at_0, error=reuse), _step(a, error=reuse)),
+        ),
+        Row(
+            tc="capacity/live-at-timestamp-plus-drift",
+            comment="full at now = timestamp + drift: the entry is still live (a replay "
+            "would pass the drift check), so nothing is forgotten and the guard fails closed; "
+            "one second later it is dead, forgotten, and the fresh capsule is recorded",
+            flags=("GuardCapacity",),
+            rules=("13.capacity", "13.key", step9),
+            steps=(
+                _step(a, args=sized(1)),
+                _step(at_300, now=_T + 300, error=reuse),
+                _step(at_301, now=_T + 301),
+                _step(at_300, now=_T + 301, error=reuse),
+            ),
+        ),
+        Row(
+            tc="capacity/live-from-the-capsule-timestamp",
+            comment="recorded at now = timestamp - 300, an entry still lives until timestamp "
+            "+ 300: a full guard cannot forget it at timestamp + 1 and fails closed; at "
+            "timestamp + 301 it is forgotten",
+            flags=("GuardCapacity",),
+            rules=("13.capacity", "13.key", step9),
+            steps=(
+                _step(a, now=_T - 300, args=sized(2)),
+                _step(at_1, now=_T + 1),
+                _step(at_0, now=_T + 1, error=reuse),
+                _step(at_301, now=_T + 301),
+            ),
+        ),
+        Row(
+            tc="capacity/sized-when-first-named",
+            comment="the guard is made with its capacity by the first request naming it, "
+            "even a failed one (which records nothing)",
+            flags=("GuardCapacity", "FailedNotRecorded", "WrongKey"),
+            rules=("13.capacity", "13.failures-not-recorded", "7.5.4"),
+            steps=(
+                _step(a, error="InvalidAeadTag", args={**wrong_key, **sized(1)}),
+                _step(a),
+                _step(at_0, error=reuse),
+            ),
         ),
     )
 

@@ -180,6 +180,14 @@ def _unknown_key_rows(base: dict[str, Any]) -> tuple[Row, ...]:
             for tc, raw, comment in _UNKNOWN_NUMBERS
         ),
         Row(
+            tc="unknown-key/minus-zero-with-u64-max",
+            comment="an unknown key holding -0 (so no integer may be read as a plain int), "
+            "header_id and server_profile_id 2^64 - 1: 20 digits, each read exactly",
+            args=_document(_raw({**base, "header_id": U64_MAX, "server_profile_id": U64_MAX,
+                                 "x_unknown": 0}, ("x_unknown",), "-0")),
+            rules=("9.1.unknown-keys", "9.1.integers"),
+        ),
+        Row(
             tc="unknown-key/in-network-context",
             comment="an unknown key inside network_context",
             args=_document(_compact(nested)),

@@ -198,6 +198,14 @@ _ALL: tuple[Note, ...] = (
         "guard: the same nonce is accepted later.",
     ),
     _n(
+        "GuardCapacity",
+        "REPLAY",
+        "The steps size their guard (replay_guard_capacity) and fill it: a full guard "
+        "forgets only entries no capsule could replay at the request's now (now > timestamp "
+        "+ drift), then fails closed with NonceReuse. An implementation that cannot size its "
+        "guard answers unsupported.",
+    ),
+    _n(
         "GuardScope",
         "REPLAY",
         "A replay guard only knows what it accepted itself; other profile "

@@ -178,12 +178,7 @@ RULES: tuple[Rule, ...] = (
     Rule("13.key", "§13", "the guard is keyed by (server_profile_id, client_nonce)"),
     Rule("13.failures-not-recorded", "§13", "failed decryptions never touch the guard"),
     Rule("13.guard-scope", "§13", "a guard only knows the capsules it has itself accepted"),
-    Rule(
-        "13.capacity",
-        "§13",
-        "a full guard fails closed",
-        "the guard's capacity is not a shim argument: tests/ of ihp_ref",
-    ),
+    Rule("13.capacity", "§13", "a full guard forgets only dead entries, then fails closed"),
     Rule(
         "14.nul-ambiguity",
         "§14",

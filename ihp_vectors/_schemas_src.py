@@ -212,7 +212,9 @@ def _outcome_rule() -> list[dict[str, Any]]:
 def _file_schema(stem: str) -> dict[str, Any]:
     operation, profile = _FILES[stem]
     args = _obj(_ARGS[operation])
-    if stem == "replay_guard":
+    if stem == "replay_guard":  # a step may size its guard (shim protocol)
+        args = _obj({**_ARGS[operation], "replay_guard_capacity": {
+            "type": "integer", "minimum": 1, "maximum": 65_536}})
         step = _obj(
             {"args": args, "expected": _RESULT[operation], "error": _ref("errorCode")}, ["args"]
         )

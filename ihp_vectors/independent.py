@@ -14,7 +14,7 @@ import json
 import re
 import struct
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import blake3
 from Crypto.Cipher import AES
@@ -314,11 +314,33 @@ def _round_half_away(value: Fraction) -> int:
     return magnitude if value >= 0 else -magnitude
 
 
+class _Guard(NamedTuple):
+    capacity: int
+    entries: dict[tuple[int, bytes], tuple[bytes, int]]  # → (payload digest, timestamp)
+
+
+def _record(guard: _Guard, capsule: dict[str, Any], timestamp: int, now: int,
+            drift: int) -> None:
+    """spec §13 as the shim protocol sizes it: an entry lives while now <= its capsule's
+    timestamp + drift; a full guard drops the dead entries, then refuses (NonceReuse)."""
+    entries = guard.entries
+    key = (capsule["server_profile_id"], capsule["client_nonce"])
+    digest = hashlib.sha256(capsule["payload"]).digest()
+    if key in entries and now <= entries[key][1] + drift:
+        raise IndependentError("NonceReuse" if entries[key][0] == digest else "NonceCollision")
+    if key not in entries and len(entries) >= guard.capacity:
+        for dead in [k for k, (_, ts) in entries.items() if ts + drift < now]:
+            del entries[dead]
+        if len(entries) >= guard.capacity:
+            raise IndependentError("NonceReuse")
+    entries[key] = (digest, timestamp)
+
+
 class IndependentSession:
     """Answers shim requests like a shim would; replay guards live as long as the session."""
 
     def __init__(self) -> None:
-        self._guards: dict[str, dict[tuple[int, bytes], bytes]] = {}
+        self._guards: dict[str, _Guard] = {}
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         operation = getattr(self, "op_" + str(request.get("op")), None)
@@ -394,6 +416,7 @@ class IndependentSession:
         now = _timestamp(args["now"])
         env_hash = _bytes(args["env_hash"], 32, "Codec")
         capsule = _capsule(args["capsule"])
+        guard = self._guard(args)  # made when first named, whatever the outcome
         config = _config(args.get("config", {}))
         _validate(config)  # step 1
         if capsule["version"] not in config["versions"]:  # step 2
@@ -415,21 +438,20 @@ class IndependentSession:
             raise IndependentError("HeaderIdMismatch")
         if abs(now - timestamp) > config["drift"]:  # step 8: Python integers are exact
             raise IndependentError("StaleTimestamp")
-        if "replay_guard" in args:  # step 9
-            self._guard(args["replay_guard"], capsule)
+        if guard is not None:  # step 9
+            _record(guard, capsule, timestamp, now, config["drift"])
         return {
             "password": plaintext[4 : 4 + declared].hex(),
             "timestamp": str(timestamp),
             "header_id": str(header_id),
         }
 
-    def _guard(self, name: str, capsule: dict[str, Any]) -> None:
-        guard = self._guards.setdefault(name, {})
-        key = (capsule["server_profile_id"], capsule["client_nonce"])
-        digest = hashlib.sha256(capsule["payload"]).digest()
-        if key in guard:
-            raise IndependentError("NonceReuse" if guard[key] == digest else "NonceCollision")
-        guard[key] = digest
+    def _guard(self, args: dict[str, Any]) -> _Guard | None:
+        """The named guard, made with `replay_guard_capacity` entries when first named."""
+        if "replay_guard" not in args:
+            return None
+        return self._guards.setdefault(
+            args["replay_guard"], _Guard(args.get("replay_guard_capacity", 2**18), {}))
 
     def op_capsule_from_json(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"capsule": _capsule_out(_from_json(args["json"]))}

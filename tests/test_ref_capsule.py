@@ -118,10 +118,19 @@ def test_step0_version_outside_u8_is_codec(version: int) -> None:
     assert info.value.code is ErrorCode.CODEC
 
 
-def test_step0_header_id_outside_u64_is_codec() -> None:
+@pytest.mark.parametrize("header_id", [-1, 2**64])
+def test_step0_header_id_outside_u64_is_codec(header_id: int) -> None:
     with pytest.raises(IhpError) as info:
-        _encrypt(header_id=2**64)
+        _encrypt(header_id=header_id)
     assert info.value.code is ErrorCode.CODEC
+
+
+@pytest.mark.parametrize("field", ["version", "header_id"])
+@pytest.mark.parametrize("value", [1.0, True, "1", None])
+def test_step0_a_plain_int_field_of_another_python_type_is_a_type_error(
+        field: str, value: object) -> None:
+    with pytest.raises(TypeError):
+        _encrypt(**{field: value})  # type: ignore[arg-type]
 
 
 def test_wrong_python_types_are_type_errors_not_protocol_errors() -> None:
@@ -316,3 +325,48 @@ def test_count_decryption_counts_what_decrypt_capsule_counts_on_success() -> Non
                                  IhpConfig(), metrics=counted)
     ihp.count_decryption(by_hand, capsule.version, abs(T0 + 7 - opened.timestamp.seconds))
     assert by_hand.counts == counted.counts and by_hand.observations == counted.observations
+
+
+@pytest.mark.parametrize("kind", [bytearray, memoryview])
+def test_bytes_like_inputs_are_taken_as_immutable_bytes(kind: type) -> None:
+    raw = bytearray(b"\x07" * 12)
+    nonce = ihp.ClientNonce(kind(raw))
+    password = ihp.PasswordMaterial(kind(bytearray(b"pw")))
+    raw[0] = 0  # a copy was taken: changing the caller's buffer changes nothing
+    assert (nonce.value, password.value) == (b"\x07" * 12, b"pw")
+    assert type(nonce.value) is bytes and type(password.value) is bytes
+    assert ihp.ServerEnvHash(kind(bytearray(32))).value == bytes(32)
+    decoded = ihp.capsule_from_binary(kind(bytearray(ihp.capsule_to_binary(sealed(GOLDEN)))))
+    assert decoded == sealed(GOLDEN) and type(decoded.payload) is bytes
+
+
+def test_a_network_context_defaults_to_the_spec_path_hint() -> None:
+    assert ihp.IhpNetworkContext(5) == ihp.IhpNetworkContext(5, 120)  # spec §3 default
+
+
+def test_values_are_frozen_and_slotted() -> None:
+    # STYLE: values validate themselves when made (frozen dataclasses with __slots__)
+    values = [CapsuleTimestamp(T0), ihp.IhpNetworkContext(5), ihp.ClientNonce(GOLDEN.nonce),
+              ihp.ServerProfileId(1), ENV, ihp.PasswordMaterial(b"pw"), sealed(GOLDEN),
+              IhpConfig(), ihp.ServerEnvironmentProfile("cpu:a", "nic:b", "os:c", "build:d"),
+              ihp.KeyRing(ihp.InMemoryKeyProvider(b"m" * 32)),
+              ihp.METRIC_NAMES["ihp.decrypt.total"]]
+    for value in values:
+        assert not hasattr(value, "__dict__"), type(value).__name__
+        with pytest.raises((AttributeError, TypeError)):  # frozen (3.11 says TypeError)
+            value.extra = 1  # type: ignore[union-attr]
+        first = next(iter(type(value).__dataclass_fields__))  # type: ignore[union-attr]
+        with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
+            setattr(value, first, getattr(value, first))
+
+
+@pytest.mark.parametrize("field,value", [("version", -1), ("version", 256), ("header_id", -1),
+                                         ("header_id", 2**64)])
+def test_a_capsule_field_outside_its_type_is_codec(field: str, value: int) -> None:
+    c = sealed(GOLDEN)
+    fields: dict[str, object] = {"version": c.version, "header_id": c.header_id}
+    with pytest.raises(IhpError) as info:
+        IhpCapsule(**{**fields, field: value}, client_nonce=c.client_nonce,  # type: ignore[arg-type]
+                   server_profile_id=c.server_profile_id, network_context=c.network_context,
+                   payload=c.payload)
+    assert info.value.code is ErrorCode.CODEC

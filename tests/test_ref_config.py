@@ -54,6 +54,13 @@ def test_builder_drift_setter_rejects_out_of_range_with_invalid_timestamp(drift:
         ErrorCode.INVALID_TIMESTAMP)
 
 
+@pytest.mark.parametrize("drift", [0, 1, 604_799, 604_800])
+def test_builder_drift_setter_accepts_every_value_of_the_spec_range(drift: int) -> None:
+    config = IhpConfig.builder().max_timestamp_drift(drift).build()
+    assert config == IhpConfig(max_timestamp_drift=drift)
+    config.validate()
+
+
 def test_builder_leaves_other_fields_to_validate() -> None:
     config = IhpConfig.builder().max_payload_bytes(0).build()
     assert config.max_payload_bytes == 0
@@ -73,3 +80,15 @@ def test_configs_are_independent_values() -> None:
     assert strict.max_timestamp_drift == 0 and loose.max_timestamp_drift == 604_800
     with pytest.raises(AttributeError):
         strict.max_timestamp_drift = 5  # type: ignore[misc]
+
+
+def test_a_config_repr_shows_the_spec_fields_only() -> None:
+    text = repr(IhpConfig())
+    assert text.startswith("IhpConfig(max_timestamp_drift=300, ") and "_valid" not in text
+
+
+@pytest.mark.parametrize("versions", [{1, 2}, [1, 2], (2, 1)])
+def test_allowed_versions_of_any_iterable_become_a_frozenset(versions: object) -> None:
+    config = IhpConfig(allowed_versions=versions)  # type: ignore[arg-type]
+    assert type(config.allowed_versions) is frozenset and config.allowed_versions == {1, 2}
+    config.validate()

@@ -93,8 +93,8 @@ def test_changing_one_field_fails_with_the_spec_error(
         values["server_profile_id"] = ihp.ServerProfileId(capsule.server_profile_id.value ^ 1)
     elif field == "rtt":
         values["network_context"] = ihp.IhpNetworkContext(net.rtt_bucket ^ 1, net.path_hint)
-    elif field == "path":  # stays non-zero
-        values["network_context"] = ihp.IhpNetworkContext(net.rtt_bucket, net.path_hint ^ 2 or 2)
+    elif field == "path":  # another non-zero value (x ^ 1 is 0 only for x == 1)
+        values["network_context"] = ihp.IhpNetworkContext(net.rtt_bucket, net.path_hint ^ 1 or 3)
     elif field == "env_hash":
         env = ihp.ServerEnvHash(b"f" * 32)
     elif field == "header_id":  # only in the clear: the plaintext copy disagrees
@@ -104,6 +104,7 @@ def test_changing_one_field_fails_with_the_spec_error(
         cut = data.draw(st.integers(1, len(capsule.payload)))
         values["payload"] = capsule.payload[:-cut]
     mutated = IhpCapsule(**values)  # type: ignore[arg-type]
+    assert (mutated, env) != (capsule, ENV)  # the change is never a no-op
     assert _decrypt_code(mutated, a["timestamp"], env) is expected  # type: ignore[arg-type]
 
 

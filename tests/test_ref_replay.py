@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from _ref_support import GOLDEN, sealed
 
 import ihp_ref as ihp
@@ -100,3 +101,39 @@ def test_a_full_guard_forgets_dead_entries_before_failing_closed() -> None:
     guard.check_and_record(1, b"a" * 12, b"p", timestamp=1_000, now=1_000, window=300)
     guard.check_and_record(1, b"b" * 12, b"p", timestamp=1_400, now=1_400, window=300)
     assert len(guard) == 1
+
+
+def _outcome(guard: ihp.ReplayGuard, nonce: bytes, timestamp: int, now: int) -> str:
+    try:
+        guard.check_and_record(1, nonce, b"payload", timestamp=timestamp, now=now, window=300)
+    except IhpError as error:
+        return error.code.value
+    return "ok"
+
+
+def test_an_entry_lives_from_the_capsule_timestamp_not_the_clock_that_recorded_it() -> None:
+    # recorded at now = ts - 300 (allowed drift): live until ts + 300, whatever `now` was
+    guard = ihp.ReplayGuard(capacity=2)
+    assert _outcome(guard, b"a" * 12, 1_300, now=1_000) == "ok"
+    assert _outcome(guard, b"b" * 12, 1_301, now=1_301) == "ok"
+    assert _outcome(guard, b"c" * 12, 1_301, now=1_301) == "NonceReuse"  # full, none dead
+    assert _outcome(guard, b"a" * 12, 1_300, now=1_600) == "NonceReuse"  # still live
+    assert _outcome(guard, b"c" * 12, 1_601, now=1_601) == "ok"  # "a" dead at 1,601
+    assert len(guard) == 2
+
+
+def test_a_full_guard_keeps_an_entry_at_its_last_live_second_and_fails_closed() -> None:
+    metrics = ihp.RecordingMetrics()
+    guard = ihp.ReplayGuard(capacity=1, metrics=metrics)
+    assert _outcome(guard, b"a" * 12, 1_000, now=1_000) == "ok"
+    assert _outcome(guard, b"b" * 12, 1_300, now=1_300) == "NonceReuse"  # now = ts + drift
+    assert _outcome(guard, b"a" * 12, 1_000, now=1_300) == "NonceReuse"  # a replay, refused
+    assert _outcome(guard, b"b" * 12, 1_301, now=1_301) == "ok"  # "a" dead: forgotten
+    assert metrics.count("ihp.replay.capacity_exhausted") == 1
+
+
+@pytest.mark.parametrize("capacity", [0, -1, 1.0, True, "4", None])
+def test_a_guard_capacity_is_a_positive_int(capacity: object) -> None:
+    with pytest.raises(ValueError):
+        ihp.ReplayGuard(capacity=capacity)  # type: ignore[arg-type]
+    assert ihp.ReplayGuard(capacity=1).capacity == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 import pytest
@@ -78,3 +79,15 @@ def test_nothing_secret_reaches_log_records(caplog: pytest.LogCaptureFixture) ->
         logging.getLogger("test").exception("decrypt failed: %s", error)
     assert caplog.records
     _assert_clean(caplog.text, KEY_BYTES, PASSWORD, GOLDEN.password)
+
+
+def test_password_material_compares_in_constant_time_and_cannot_be_hashed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[bytes, bytes]] = []
+    compare = hmac.compare_digest
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: seen.append((a, b)) or compare(a, b))
+    assert ihp.PasswordMaterial(b"pw") == ihp.PasswordMaterial(b"pw")
+    assert ihp.PasswordMaterial(b"pw") != ihp.PasswordMaterial(b"pX")
+    assert seen == [(b"pw", b"pw"), (b"pw", b"pX")]
+    with pytest.raises(TypeError):
+        hash(ihp.PasswordMaterial(b"pw"))

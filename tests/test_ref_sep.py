@@ -69,3 +69,18 @@ def test_an_invalid_config_limit_is_config() -> None:
     with pytest.raises(IhpError) as info:
         ihp.compute_server_env_hash(_sep(), IhpConfig(max_fingerprint_bytes=0))
     assert info.value.code is ErrorCode.CONFIG
+
+
+@pytest.mark.parametrize("field,value", [("cpu_fingerprint", b"cpu:x"), ("nic_fingerprint", None),
+                                         ("os_fingerprint", 1), ("app_build_fingerprint", [])])
+def test_a_fingerprint_that_is_not_text_is_a_type_error(field: str, value: object) -> None:
+    fields: dict[str, object] = {"cpu_fingerprint": "cpu:a", "nic_fingerprint": "nic:b",
+                                 "os_fingerprint": "os:c", "app_build_fingerprint": "build:d"}
+    with pytest.raises(TypeError):
+        ServerEnvironmentProfile(**{**fields, field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("quote", ["quote", bytearray(b"q"), memoryview(b"q"), 0])
+def test_a_tpm_quote_that_is_not_bytes_or_none_is_a_type_error(quote: object) -> None:
+    with pytest.raises(TypeError):
+        ServerEnvironmentProfile("cpu:a", "nic:b", "os:c", "build:d", quote)  # type: ignore[arg-type]

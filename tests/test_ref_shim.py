@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -175,3 +176,155 @@ def test_subprocess_shim_answers_pipelined_requests_in_order_and_exits_zero() ->
     assert [r["id"] for i, r in enumerate(responses) if i != 10] == [
         i for i in range(50) if i != 10]
     assert all(r["ok"] for i, r in enumerate(responses) if i not in (10, 20))
+
+
+# -- arguments of the wrong JSON type: the spec's code, never ShimInternalError
+
+NOT_OBJECTS = [[], "capsule", 5, None, True, 1.5]
+
+
+@pytest.mark.parametrize("value", NOT_OBJECTS)
+@pytest.mark.parametrize("op,args", [("decrypt_capsule", DECRYPT_ARGS),
+                                     ("capsule_to_json", {}), ("capsule_to_binary", {})])
+def test_a_capsule_that_is_not_an_object_is_codec(op: str, args: dict[str, Any],
+                                                  value: object) -> None:
+    assert _error(op, args | {"capsule": value}) == "Codec"
+
+
+@pytest.mark.parametrize("value", NOT_OBJECTS)
+def test_a_network_context_that_is_not_an_object_is_codec(value: object) -> None:
+    assert _error("decrypt_capsule", DECRYPT_ARGS | {
+        "capsule": CAPSULE_ARG | {"network_context": value}}) == "Codec"
+
+
+@pytest.mark.parametrize("value", [[], "strict", 5, True])
+@pytest.mark.parametrize("op,args", [("decrypt_capsule", DECRYPT_ARGS),
+                                     ("encrypt_capsule", ENCRYPT_ARGS), ("config_validate", {})])
+def test_a_config_that_is_not_an_object_is_config(op: str, args: dict[str, Any],
+                                                  value: object) -> None:
+    assert _error(op, args | {"config": value}) == "Config"
+
+
+@pytest.mark.parametrize("value", [GOLDEN.timestamp, float(GOLDEN.timestamp), True, None,
+                                   [str(GOLDEN.timestamp)], " 1", "1.0", "+1", ""])
+@pytest.mark.parametrize("op,key,args", [("decrypt_capsule", "now", DECRYPT_ARGS),
+                                         ("encrypt_capsule", "timestamp", ENCRYPT_ARGS)])
+def test_a_timestamp_that_is_not_a_decimal_string_is_codec(
+        op: str, key: str, args: dict[str, Any], value: object) -> None:
+    assert _error(op, args | {key: value}) == "Codec"
+
+
+def _line_error(op: str, args: dict[str, Any], key: str, number: str) -> dict[str, Any]:
+    """The response to a request whose `key` is the bare JSON number `number`."""
+    text = json.dumps({"id": 3, "op": op, "args": args | {key: "@"}})
+    response: dict[str, Any] = json.loads(
+        ShimSession().handle_line(text.replace('"@"', number).encode()))
+    return response
+
+
+@pytest.mark.parametrize("digits", [1, 19, 40, 41, 60, 5000])
+@pytest.mark.parametrize("op,key,args", [("decrypt_capsule", "now", DECRYPT_ARGS),
+                                         ("encrypt_capsule", "timestamp", ENCRYPT_ARGS),
+                                         ("encrypt_capsule", "header_id", ENCRYPT_ARGS),
+                                         ("encrypt_capsule", "client_nonce", ENCRYPT_ARGS)])
+def test_a_json_number_of_any_length_where_a_string_is_due_is_codec(
+        op: str, key: str, args: dict[str, Any], digits: int) -> None:
+    # past 40 digits the shim keeps a number as its digits: still a number, not a string
+    response = _line_error(op, args, key, "9" * digits)
+    assert (response["id"], response["ok"], response["error"]) == (3, False, "Codec")
+
+
+@pytest.mark.parametrize("digits", [41, 400])
+def test_a_long_number_where_a_small_integer_is_due_is_codec(digits: int) -> None:
+    response = _line_error("encrypt_capsule", ENCRYPT_ARGS, "version", "1" * digits)
+    assert response["error"] == "Codec"
+
+
+@pytest.mark.parametrize("digits", [40, 41])
+def test_an_id_is_echoed_as_a_number_up_to_40_digits_and_past_them_as_its_digits(
+        digits: int) -> None:
+    line = '{"id":' + "7" * digits + ',"op":"capsule_from_json","args":{"json":"{}"}}'
+    response = json.loads(ShimSession().handle_line(line.encode()))
+    echoed = int("7" * digits) if digits <= 40 else "7" * digits
+    assert response == {"id": echoed, "ok": False, "error": "Codec",
+                        "detail": ihp.ErrorCode.CODEC.message}
+
+
+# -- replay_guard_capacity (shim protocol: a named guard sized when first used)
+
+def _other_capsule(nonce: bytes, timestamp: int) -> dict[str, Any]:
+    """Decrypt arguments of another capsule of GOLDEN's session (own nonce and time)."""
+    inputs = replace(GOLDEN, nonce=nonce, timestamp=timestamp)
+    capsule = sealed(inputs)
+    return DECRYPT_ARGS | {"session_key": inputs.session_key().value.hex(), "capsule": {
+        **CAPSULE_ARG, "client_nonce": nonce.hex(), "payload": capsule.payload.hex()}}
+
+
+def test_a_sized_guard_fails_closed_when_full_until_its_oldest_entry_is_dead() -> None:
+    session = ShimSession()
+    t0 = GOLDEN.timestamp
+
+    def decrypt(args: dict[str, Any], now: int, **guard: object) -> str:
+        response = session.handle({"id": 1, "op": "decrypt_capsule", "args": args | {
+            "now": str(now), "replay_guard": "g", **guard}})
+        return "ok" if response["ok"] else str(response["error"])
+
+    first, second = _other_capsule(b"\x01" * 12, t0), _other_capsule(b"\x02" * 12, t0 + 10)
+    third = _other_capsule(b"\x03" * 12, t0 + 300)
+    assert decrypt(first, t0, replay_guard_capacity=2) == "ok"
+    assert decrypt(second, t0 + 10) == "ok"
+    # full: the first entry is live up to t0 + 300 (now = ts + drift), so fail closed
+    assert decrypt(third, t0 + 300, replay_guard_capacity=2) == "NonceReuse"
+    assert decrypt(third, t0 + 301) == "ok"  # the first is dead at t0 + 301: forgotten
+    assert decrypt(second, t0 + 301) == "NonceReuse"  # a replay, still live
+
+
+@pytest.mark.parametrize("guard,code", [
+    ({"replay_guard_capacity": 2}, "Codec"),  # a capacity without a guard
+    ({"replay_guard": "g", "replay_guard_capacity": 0}, "Codec"),
+    ({"replay_guard": "g", "replay_guard_capacity": 65_537}, "Codec"),
+    ({"replay_guard": "g", "replay_guard_capacity": -1}, "Codec"),
+    ({"replay_guard": "g", "replay_guard_capacity": 2.0}, "Codec"),
+    ({"replay_guard": "g", "replay_guard_capacity": True}, "Codec"),
+    ({"replay_guard": "g", "replay_guard_capacity": "2"}, "Codec"),
+    ({"replay_guard": 5}, "Codec"),
+])
+def test_replay_guard_argument_errors_are_codec(guard: dict[str, Any], code: str) -> None:
+    assert _error("decrypt_capsule", DECRYPT_ARGS | guard) == code
+
+
+@pytest.mark.parametrize("capacity", [1, 65_536])
+def test_a_guard_keeps_the_capacity_it_was_made_with(capacity: int) -> None:
+    session = ShimSession()
+
+    def decrypt(**guard: object) -> dict[str, Any]:
+        return session.handle({"id": 1, "op": "decrypt_capsule",
+                               "args": DECRYPT_ARGS | {"replay_guard": "g", **guard}})
+    assert decrypt(replay_guard_capacity=capacity)["ok"] is True
+    assert decrypt(replay_guard_capacity=capacity)["error"] == "NonceReuse"  # same: fine
+    other = 2 if capacity == 1 else 1
+    assert decrypt(replay_guard_capacity=other)["error"] == "Codec"
+
+
+@pytest.mark.parametrize("key", ["cpu", "nic", "os", "build", "tpm_quote"])
+@pytest.mark.parametrize("value", [1, ["cpu:a"], {"a": 1}, True])
+def test_a_sep_field_of_the_wrong_json_type_is_codec(key: str, value: object) -> None:
+    sep = {"cpu": "cpu:a", "nic": "nic:b", "os": "os:c", "build": "build:d", "tpm_quote": None}
+    assert _error("sep_hash", {"sep": sep | {key: value}}) == "Codec"
+
+
+@pytest.mark.parametrize("value", NOT_OBJECTS)
+def test_a_sep_that_is_not_an_object_is_codec(value: object) -> None:
+    assert _error("sep_hash", {"sep": value}) == "Codec"
+
+
+def test_a_bug_in_an_operation_is_shim_internal_error_and_keeps_the_id(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    session = ShimSession()
+
+    def broken(args: object) -> dict[str, Any]:
+        raise RuntimeError("a bug")
+    monkeypatch.setitem(session._ops, "rtt_bucket", broken)
+    response = session.handle({"id": 9, "op": "rtt_bucket", "args": {}})
+    assert response == {"id": 9, "ok": False, "error": "ShimInternalError",
+                        "detail": "RuntimeError"}

@@ -131,8 +131,13 @@ def encrypt_ignores_allowed_v2(s: MutantSession, ref: Handler, a: Args) -> dict[
 # ---------------------------------------------------------------- replay guard
 
 
+def _unguarded(a: Args) -> dict[str, Any]:
+    """The request without its replay guard (name and capacity): the mutant keeps its own."""
+    return {k: v for k, v in a.items() if k not in ("replay_guard", "replay_guard_capacity")}
+
+
 def decrypt_without_guard(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
-    return ref({k: v for k, v in a.items() if k != "replay_guard"})
+    return ref(_unguarded(a))
 
 
 def collision_as_reuse(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
@@ -158,14 +163,14 @@ def guard_records_failures(s: MutantSession, ref: Handler, a: Args) -> dict[str,
         return ref(a)
     cap = a["capsule"]
     _own_guard(s, a, (cap["server_profile_id"], cap["client_nonce"]))
-    return ref({k: v for k, v in a.items() if k != "replay_guard"})
+    return ref(_unguarded(a))
 
 
 def guard_keyed_by_nonce(s: MutantSession, ref: Handler, a: Args) -> dict[str, Any]:
     """Forgets the profile id in the guard key (spec §13: (server_profile_id, nonce))."""
     if a.get("replay_guard") is None:
         return ref(a)
-    result = ref({k: v for k, v in a.items() if k != "replay_guard"})
+    result = ref(_unguarded(a))
     _own_guard(s, a, (a["capsule"]["client_nonce"],))
     return result
 
@@ -174,7 +179,7 @@ def guard_expires_early(s: MutantSession, ref: Handler, a: Args) -> dict[str, An
     """Drops an entry when now >= ts + window: the spec keeps it while now <= ts + window."""
     if a.get("replay_guard") is None:
         return ref(a)
-    result = ref({k: v for k, v in a.items() if k != "replay_guard"})
+    result = ref(_unguarded(a))
     now, ts = int(a["now"]), int(result["timestamp"])
     window = (a.get("config") or {}).get("max_timestamp_drift", 300)
     entries = s.state.setdefault(str(a["replay_guard"]), {})

@@ -101,7 +101,7 @@ def decrypt(session: MutantSession, args: Args, rules: DecryptRules) -> dict[str
     env_hash = ServerEnvHash(_hex(_get(args, "env_hash"))).value
     capsule = _capsule(_get(args, "capsule"))
     raw = dict(_get(args, "capsule"))
-    guard = session._guard(args.get("replay_guard"))
+    guard = session._guard(args)
     config = _config(args.get("config"))
     config.validate()  # step 1
     version_ok = capsule.version in config.allowed_versions

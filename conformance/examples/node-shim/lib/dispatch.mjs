@@ -90,7 +90,8 @@ export const OPERATIONS = {
     const now = A.timestamp(A.arg(args, 'now'));
     const envHash = A.envHash(A.arg(args, 'env_hash'));
     const capsule = A.capsule(A.arg(args, 'capsule'));
-    const replayGuard = namedReplayGuard(A.optionalArg(args, 'replay_guard'));
+    const replayGuard = namedReplayGuard(
+      A.optionalArg(args, 'replay_guard'), A.optionalArg(args, 'replay_guard_capacity'));
     const config = A.config(A.optionalArg(args, 'config'));
     const plain = decryptCapsule({ capsule, envHash, sessionKey, now, config, replayGuard });
     return {
@@ -132,14 +133,24 @@ export const OPERATIONS = {
 };
 
 // Replay guards by name, shared by every decryption that names them, for the life of
-// the process (spec/shim-protocol.md, "replay_guard").
+// the process (spec/shim-protocol.md, "replay_guard"). `replay_guard_capacity` sizes a
+// guard when its name is first used: an integer 1..=65,536, only with a name, and never
+// other than the named guard's capacity (each of those is `Codec`).
 const replayGuards = new Map();
+const MAX_GUARD_CAPACITY = 65_536n;
 
-function namedReplayGuard(name) {
-  if (name === null) return null;
-  if (typeof name !== 'string') throw new IhpError('Codec');
-  if (!replayGuards.has(name)) replayGuards.set(name, new ReplayGuard());
-  return replayGuards.get(name);
+function namedReplayGuard(name, capacity) {
+  if (name === null && capacity === null) return null;
+  const capacityOk = capacity === null
+    || (typeof capacity === 'bigint' && capacity >= 1n && capacity <= MAX_GUARD_CAPACITY);
+  if (typeof name !== 'string' || !capacityOk) throw new IhpError('Codec');
+  if (!replayGuards.has(name)) {
+    const guard = capacity === null ? new ReplayGuard() : new ReplayGuard(Number(capacity));
+    replayGuards.set(name, guard);
+  }
+  const guard = replayGuards.get(name);
+  if (capacity !== null && guard.capacity !== Number(capacity)) throw new IhpError('Codec');
+  return guard;
 }
 
 // Not a spec code: a bug in this shim, reported as such rather than hidden behind one.

@@ -18,6 +18,10 @@ export class ReplayGuard {
     return this.#entries.size;
   }
 
+  get capacity() {
+    return this.#capacity;
+  }
+
   /** Step 9 of spec §7.5: reuse, collision, or record. Only successes reach here. */
   checkAndRecord(serverProfileId, clientNonce, payload, timestamp, now, window) {
     const key = `${serverProfileId}:${clientNonce.toString('hex')}`;
