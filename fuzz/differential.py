@@ -41,7 +41,7 @@ __all__ = ["TestOneInput", "main"]
 
 REFERENCE = ShimSession()
 RECORDER = Recorder.from_env()
-BATCH = 32  # requests per exchange while recording
+BATCH = 128  # requests per exchange while recording
 
 
 class _LineShim:
