@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from ihp_vectors import Case, Step
-from ihp_vectors.divergences import divergence_flags
+from ihp_vectors.divergences import flags_of_steps
 
 __all__ = [
     "OPERATION_PROFILES",
@@ -52,10 +52,7 @@ def with_divergences(case: Case) -> Case:
     """The case with the spec §15 flags of its inputs added (`ihp_vectors.divergences`):
     flags are computed, never hand-kept, for vector and generated cases alike. In a replay
     sequence every step after the first meets a guard that has seen a capsule."""
-    found: set[str] = set()
-    for n, step in enumerate(case.steps):
-        args = {**step.args, "replay_guard": "case"} if case.sequence else step.args
-        found |= divergence_flags(case.operation, args, guard_seen=n > 0 and case.sequence)
+    found = flags_of_steps(case.operation, [s.args for s in case.steps], case.sequence)
     if found <= set(case.flags):
         return case
     return replace(case, flags=(*case.flags, *sorted(found - set(case.flags))))

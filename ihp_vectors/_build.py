@@ -17,7 +17,7 @@ from typing import Any
 
 from ._notes import DIVERGENCE_FLAGS, NOTES, note_table
 from ._rules import RULE_IDS
-from .divergences import divergence_flags
+from .divergences import flags_of_steps
 
 __all__ = [
     "GENERATOR_NAME",
@@ -216,14 +216,9 @@ def _case_document(
 def _with_divergences(op: str, group_args: Mapping[str, Any], case: CaseSpec) -> CaseSpec:
     """The case with its spec §15 flags computed from its inputs (`divergences`), never
     declared by hand: one table decides them for vectors, generated cases and fuzz inputs."""
-    if case.steps is None:
-        found = divergence_flags(op, {**group_args, **case.args})
-    else:
-        guard = {"replay_guard": "case"}
-        found = frozenset().union(*(
-            divergence_flags(op, {**group_args, **case.args, **step.args, **guard},
-                             guard_seen=index > 0)
-            for index, step in enumerate(case.steps)))  # fmt: skip
+    merged = {**group_args, **case.args}
+    steps = [merged] if case.steps is None else [{**merged, **s.args} for s in case.steps]
+    found = flags_of_steps(op, steps, sequence=case.steps is not None)
     declared = [flag for flag in case.flags if flag in DIVERGENCE_FLAGS]
     if declared:
         raise GenerationError(f"{case.tc_id}: §15 flags {declared} are computed, not declared")

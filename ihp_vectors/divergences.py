@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import re
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ._enc import I64_MAX, I64_MIN
 
 __all__ = [
     "DIVERGENCES",
@@ -32,12 +34,11 @@ __all__ = [
     "OpenQuestion",
     "divergence_flags",
     "explains",
+    "flags_of_steps",
     "json_depth",
     "open_questions",
 ]
 
-I64_MIN = -(2**63)
-I64_MAX = 2**63 - 1
 JSON_MAX_BYTES = 1 << 20  # spec §9.1
 JSON_MAX_DEPTH = 64  # spec §9.1; the capsule object is level 1 (docs/INTERPRETATIONS.md)
 BINARY_MAX_LENGTH = 65_572  # spec §9.2
@@ -307,6 +308,18 @@ def divergence_flags(operation: str, args: Args, *, guard_seen: bool = False) ->
     if guard_seen and operation == "decrypt_capsule" and "replay_guard" in args:
         flags.add(NO_NONCE_TRACKING)
     return frozenset(flags)
+
+
+def flags_of_steps(
+    operation: str, steps: Sequence[Mapping[str, Any]], sequence: bool
+) -> frozenset[str]:
+    """The §15 flags of a whole case: the union over its steps' arguments. In a replay
+    sequence every step names the case's guard (vector steps omit its name: the runner
+    injects it), and every step after the first meets a guard that has seen a capsule."""
+    guard = {"replay_guard": "case"} if sequence else {}
+    return frozenset().union(*(
+        divergence_flags(operation, {**args, **guard}, guard_seen=sequence and n > 0)
+        for n, args in enumerate(steps)))  # fmt: skip
 
 
 # ---------------------------------------------------------------- open questions

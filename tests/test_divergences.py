@@ -22,6 +22,7 @@ from conformance.runner import RunOptions, run_suite
 from ihp_vectors.divergences import (
     DIVERGENCES,
     divergence_flags,
+    flags_of_steps,
     json_depth,
     open_questions,
 )
@@ -222,10 +223,5 @@ def test_vector_files_carry_exactly_the_computed_section_15_flags() -> None:
     from ihp_vectors._notes import DIVERGENCE_FLAGS
 
     for case in load_cases():
-        if case.steps:
-            steps = [{**s.args, "replay_guard": "g"} for s in case.steps]
-            found = frozenset().union(*(divergence_flags(case.operation, a, guard_seen=i > 0)
-                                        for i, a in enumerate(steps)))  # fmt: skip
-        else:
-            found = divergence_flags(case.operation, case.args)
-        assert set(case.flags) & DIVERGENCE_FLAGS == found, case.tc_id
+        found = flags_of_steps(case.operation, [s.args for s in case.steps], case.sequence)
+        assert set(case.flags) & DIVERGENCE_FLAGS == found, case.case_id
