@@ -183,7 +183,7 @@ class _Stream:
             verdict, why = Verdict.UNSUPPORTED, "operation not in hello's ops"
         elif exp is not None and exp.action == "skip" and case.origin != "sanity":
             verdict, why = Verdict.SKIP, f"skipped: {exp.reason}"
-        elif (reason := self.shared.abandoned.get(case.operation)) is not None:
+        elif (reason := self.shared.not_run_reason(case)) is not None:
             verdict, why = Verdict.NOT_RUN, reason
         else:
             return False
