@@ -90,8 +90,20 @@ def test_every_mutant_parses_and_differs_and_ids_are_unique(sample_file: Path) -
     original = ast.dump(ast.parse(SOURCE))
     for m in mutants:
         assert ast.dump(ast.parse(m.apply(SOURCE))) != original
-        assert m.id.startswith(f"pkg/m.py:{m.line}:{m.col}:{m.operator}:")
+        assert m.id.startswith(f"pkg/m.py::{'check' if m.line > 4 else '<module>'}:{m.operator}:")
         assert m.diff(SOURCE).startswith("--- a/pkg/m.py\n+++ b/pkg/m.py\n")
+
+
+def test_ids_do_not_move_when_other_code_moves_and_repeats_are_numbered(
+        sample_file: Path) -> None:
+    before = [m.id for m in mutate.mutants_of(sample_file, sample_file.parents[1])]
+    sample_file.write_text('X = 1 + 2  # a new line above\n\n' + SOURCE, encoding="utf-8")
+    after = [m.id for m in mutate.mutants_of(sample_file, sample_file.parents[1])]
+    assert set(before) < set(after)  # the old ids all stay, lines moved or not
+    sample_file.write_text("def f(a, b):\n    return g(a, b) + g(a, b)\n", encoding="utf-8")
+    swaps = [m.id for m in mutate.mutants_of(sample_file, sample_file.parents[1])
+             if m.operator == "args"]
+    assert len(swaps) == 2 and swaps[1] == swaps[0] + "~2"
 
 
 def test_offsets_are_utf8_bytes_so_text_after_non_ascii_is_cut_right(tmp_path: Path) -> None:
@@ -122,7 +134,7 @@ def test_the_sample_is_seeded_and_represents_every_file(everyone: list[object]) 
 def test_equivalent_entries_need_a_reason_and_match_current_mutants(
         tmp_path: Path, everyone: list[object]) -> None:
     bad = tmp_path / "eq.txt"
-    bad.write_text("# comment\nihp_ref/x.py:1:0:cmp:abcdef12\n", encoding="utf-8")
+    bad.write_text("# comment\nihp_ref/x.py::f:cmp:abcdef12\n", encoding="utf-8")
     with pytest.raises(ValueError, match="reason"):
         mutate.load_equivalent(bad)
     listed = mutate.load_equivalent()

@@ -16,13 +16,14 @@ Equivalent mutants are listed, each with a reason, in `tools/mutate_equivalent.t
 
     python tools/mutate.py --sample 40         # what `make mutate` runs
     python tools/mutate.py --all -j 2          # the nightly workflow: the whole population
-    python tools/mutate.py --list              # the population, one id a line
+    python tools/mutate.py --list              # the population: id and line, one a line
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -89,11 +90,21 @@ class Mutant:
     operator: str
     original: str
     replacement: str
+    scope: str = "<module>"  # the enclosing class and function names: "ReplayGuard.check"
+    occurrence: int = 1  # the same change in the same scope: 1st, 2nd, ... in source order
+
+    @property
+    def key(self) -> str:
+        """The id without its occurrence: what the mutant does, not where the line is."""
+        text = f"{self.original}\0{self.replacement}".encode()
+        return f"{self.file}::{self.scope}:{self.operator}:{hashlib.sha1(text).hexdigest()[:8]}"
 
     @property
     def id(self) -> str:
-        digest = hashlib.sha1(self.replacement.encode("utf-8")).hexdigest()[:8]
-        return f"{self.file}:{self.line}:{self.col}:{self.operator}:{digest}"
+        """Stable while the file changes elsewhere: scope, operator, and a hash of the text
+        before and after (no line number), so the reviewed equivalent list survives edits
+        to other functions."""
+        return self.key if self.occurrence == 1 else f"{self.key}~{self.occurrence}"
 
     @property
     def module(self) -> str:
@@ -240,10 +251,11 @@ def mutants_of(path: Path, root: Path = ROOT) -> list[Mutant]:
     tree = ast.parse(source)
     skip = _skipped_nodes(tree)
     rel = path.resolve().relative_to(root.resolve()).as_posix()
-    found: dict[str, Mutant] = {}
+    found: dict[tuple[int, int, int, int, str, str], Mutant] = {}
     lines = source.encode("utf-8").splitlines(keepends=True)
 
     data = source.encode("utf-8")
+    scopes = _scopes(tree)
 
     def add(operator: str, node: ast.AST, replacement: str) -> None:
         line, col = int(getattr(node, "lineno")), int(getattr(node, "col_offset"))  # noqa: B009
@@ -252,10 +264,11 @@ def mutants_of(path: Path, root: Path = ROOT) -> list[Mutant]:
         start = sum(map(len, lines[: line - 1])) + col
         end = sum(map(len, lines[: end_line - 1])) + end_col
         mutant = Mutant(rel, line, col, end_line, end_col, operator,
-                        data[start:end].decode("utf-8"), replacement)
+                        data[start:end].decode("utf-8"), replacement,
+                        scopes.get(id(node), "<module>"))
         if _same_expression(mutant.original, replacement):
             return  # e.g. two equal arguments swapped: not a mutant
-        found.setdefault(mutant.id, mutant)
+        found.setdefault((line, col, end_line, end_col, operator, replacement), mutant)
 
     prose_is_behaviour = path.stem == "_errors"  # §8's fixed messages; elsewhere prose
     for node in ast.walk(tree):  # (descriptions in tables, messages) is for humans
@@ -269,7 +282,29 @@ def mutants_of(path: Path, root: Path = ROOT) -> list[Mutant]:
             for operator, replacement in _candidates(node):
                 add(operator, node, replacement if isinstance(replacement, str)
                     else _text(replacement))
-    return sorted(found.values(), key=lambda m: (m.line, m.col, m.operator, m.replacement))
+    ordered = sorted(found.values(), key=lambda m: (m.line, m.col, m.operator, m.replacement))
+    seen: dict[str, int] = {}
+    numbered = []
+    for m in ordered:
+        seen[m.key] = seen.get(m.key, 0) + 1
+        numbered.append(dataclasses.replace(m, occurrence=seen[m.key]))
+    return numbered
+
+
+def _scopes(tree: ast.Module) -> dict[int, str]:
+    """id of every node → the dotted names of the classes and functions around it."""
+    scopes: dict[int, str] = {}
+
+    def visit(node: ast.AST, scope: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                inner = child.name if scope == "<module>" else f"{scope}.{child.name}"
+            scopes[id(child)] = inner  # a def's decorators and defaults count as its own
+            visit(child, inner)
+
+    visit(tree, "<module>")
+    return scopes
 
 
 def population(root: Path = ROOT, files: Sequence[str] = ()) -> list[Mutant]:
@@ -587,7 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     everyone = population(ROOT, args.files)
     if args.list:
         for m in everyone:
-            print(m.id)
+            print(f"{m.id}  line {m.line}")
         return 0
     equivalent = load_equivalent()
     known = {m.id for m in everyone}
