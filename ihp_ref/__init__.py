@@ -45,6 +45,13 @@ from ._constants import (
     U64_MAX,
 )
 from ._errors import ERROR_TABLE, ErrorCode, IhpError
+from ._http import (
+    capsule_from_http,
+    capsule_to_http,
+    capsule_to_http_body,
+    parse_decimal_u64,
+    parse_http_body,
+)
 from ._keys import (
     InMemoryKeyProvider,
     KeyRing,
@@ -90,14 +97,9 @@ from ._values import (
 )
 from ._wire import (
     capsule_from_binary,
-    capsule_from_http,
     capsule_from_json,
     capsule_to_binary,
-    capsule_to_http,
-    capsule_to_http_body,
     capsule_to_json,
-    parse_decimal_u64,
-    parse_http_body,
 )
 
 __version__ = "0.1.0"

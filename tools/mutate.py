@@ -59,6 +59,7 @@ TARGETED = {
     "_token": ("tests/test_ref_token_rtt.py",),
     "_rtt": ("tests/test_ref_token_rtt.py",),
     "_values": ("tests/test_ref_capsule.py",),
+    "_http": ("tests/test_ref_wire.py",),
     "_primitives": ("tests/test_ref_keys.py",),
     "_constants": ("tests/test_ref_capsule.py",),
     "shim": ("tests/test_ref_shim.py",),
