@@ -142,19 +142,21 @@ def test_equivalent_entries_need_a_reason_and_match_current_mutants(
     assert all(len(reason) > 10 for reason in listed.values())
 
 
-def _outcome(file: str, status: str, killer: str | None) -> object:
-    return mutate.Outcome(f"{file}:{status}:{killer}", file, "cmp", 1, status, killer, 0.0, "")
+def _outcome(file: str, status: str, killer: str | None, reached: bool = True) -> object:
+    return mutate.Outcome(f"{file}:{status}:{killer}", file, "cmp", 1, status, killer, 0.0, "",
+                          None, reached)
 
 
 def test_scores_leave_equivalent_mutants_out_and_credit_vectors_only_for_their_kills() -> None:
     outcomes = [_outcome("a.py", "killed", "vectors"), _outcome("a.py", "killed", "tests"),
-                _outcome("a.py", "killed", "vectors-check"), _outcome("a.py", "survived", None),
-                _outcome("a.py", "equivalent", None),
+                _outcome("a.py", "killed", "vectors-check", reached=False),
+                _outcome("a.py", "survived", None), _outcome("a.py", "equivalent", None, False),
                 _outcome("b.py", "killed", "vectors:timeout")]
     summary = mutate.summarize(outcomes)
     assert summary["files"]["a.py"] == {
         "mutants": 5, "equivalent": 1, "killed": 3, "killed_by_vectors": 1, "survived": 1,
-        "score": 75.0, "vectors_score": 25.0}
+        "score": 75.0, "vectors_score": 25.0, "reached_by_vectors": 3,
+        "vectors_score_reached": 33.3}
     assert summary["files"]["b.py"]["vectors_score"] == 100.0
     assert (summary["non_equivalent"], summary["killed"], summary["score"]) == (5, 4, 80.0)
 
@@ -168,6 +170,24 @@ def test_tests_are_chosen_by_the_lines_they_ran_and_import_time_code_runs_them_a
     assert plan.tests_for(mutant(5, 6)) == ["t::a", "t::b"]
     assert plan.tests_for(mutant(7, 7)) is None  # none ran it in process: every test
     assert plan.tests_for(mutant(2, 2)) is None  # outside any function: every test
+
+
+def test_a_killer_that_never_ran_the_mutated_lines_is_not_asked() -> None:
+    def mutant(line: int) -> object:
+        return mutate.Mutant("f.py", line, 0, line, 1, "cmp", "a", "b")
+    plan = mutate.Plan(dict.fromkeys(mutate.KILLERS, 30.0), {},
+                       lines={"f.py": {5: ["t::a", "killer:vectors"], 6: ["t::b"]}},
+                       bodies={"f.py": [(4, 8)]})
+    names = lambda m: [s["name"] for s in mutate.stages(ROOT, m, plan)]  # noqa: E731
+    assert plan.reaches("vectors", mutant(5)) and not plan.reaches("vectors", mutant(6))
+    assert names(mutant(5)) == ["vectors", "tests"]  # vectors-check never ran line 5
+    assert names(mutant(6)) == ["tests"]
+    assert plan.tests_for(mutant(5)) == ["t::a"]  # a killer's context is not a test
+    assert names(mutant(2)) == list(mutate.KILLERS)  # import-time code: every killer
+    assert names(None) == list(mutate.KILLERS)  # the baseline runs them all
+    unmeasured = mutate.Plan(plan.timeouts, {}, lines={"f.py": {6: ["t::b"]}},
+                             bodies={"f.py": [(4, 8)]})
+    assert unmeasured.reaches("vectors", mutant(6))  # a baseline without killer contexts
 
 
 def test_the_worker_reports_the_first_failing_killer_and_a_timeout_as_a_kill(

@@ -68,6 +68,8 @@ COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "out", ".hypothesis", "nod
                                      "__pycache__", ".mypy_cache", ".ruff_cache", "*.egg-info",
                                      ".pytest_cache", ".tox", "build", "dist")
 KILLERS = ("vectors", "tests", "vectors-check")
+#: the coverage context of an in-process killer's run in the baseline: "killer:vectors"
+KILLER = "killer:"
 VECTORS_SCRIPT = (
     "import sys\n"
     "from conformance.runner import RunOptions, run_suite\n"
@@ -363,17 +365,34 @@ class Plan:
     lines: dict[str, dict[int, list[str]]] = field(default_factory=dict)
     bodies: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
+    def _in_function(self, mutant: Mutant) -> bool:
+        return any(lo <= mutant.line and mutant.end_line <= hi
+                   for lo, hi in self.bodies.get(mutant.file, ()))
+
+    def _contexts(self, mutant: Mutant) -> set[str]:
+        covered = self.lines.get(mutant.file, {})
+        return {c for n in range(mutant.line, mutant.end_line + 1) for c in covered.get(n, ())}
+
     def tests_for(self, mutant: Mutant) -> list[str] | None:
         """The tests that ran the mutant's lines, or None (all tests) when the mutant is
         outside every function body (run at import, before any test) or no test ran its
         lines in process (a test may run them in a subprocess: `ihp-ref-shim`'s main)."""
-        if not any(lo <= mutant.line and mutant.end_line <= hi
-                   for lo, hi in self.bodies.get(mutant.file, ())):
+        if not self._in_function(mutant):
             return None
-        covered = self.lines.get(mutant.file, {})
-        tests = sorted({t for n in range(mutant.line, mutant.end_line + 1)
-                        for t in covered.get(n, ()) if t})
+        tests = sorted(c for c in self._contexts(mutant) if c and not c.startswith(KILLER))
         return tests or None  # no test ran it in process (a subprocess may): every test
+
+    def reaches(self, killer: str, mutant: Mutant) -> bool:
+        """Whether the in-process killer `killer` (vectors, vectors-check) ran the mutant's
+        lines in the baseline. When it did not, the mutant cannot change what it does (the
+        killers are deterministic: the run is the baseline's up to the first mutated line
+        run), so it is not asked. Code run at import, and a baseline made before killers
+        were measured, count as reached."""
+        if not self._in_function(mutant) or not any(
+                c.startswith(KILLER) for lines in self.lines.values() for cs in lines.values()
+                for c in cs):
+            return True
+        return KILLER + killer in self._contexts(mutant)
 
 
 def function_bodies(path: Path) -> list[tuple[int, int]]:
@@ -419,8 +438,10 @@ def stages(root: Path, mutant: Mutant | None, plan: Plan,
                                    plan.durations.get(t, 0.0)))
         chosen = list(dict.fromkeys(t.split("::")[0] for t in select))
         tests.update(args=[*PYTEST_ARGS, *report, *chosen], select=select)
-    return [{"name": "vectors", "timeout": plan.timeouts["vectors"]}, tests,
-            {"name": "vectors-check", "timeout": plan.timeouts["vectors-check"]}]
+    return [stage for stage in (
+        {"name": "vectors", "timeout": plan.timeouts["vectors"]}, tests,
+        {"name": "vectors-check", "timeout": plan.timeouts["vectors-check"]})
+        if mutant is None or stage["name"] == "tests" or plan.reaches(str(stage["name"]), mutant)]
 
 
 class Worker:
@@ -468,6 +489,8 @@ class Outcome:
     seconds: float
     diff: str
     reason: str | None = None
+    reached: bool = True  # the vectors ran the mutated lines (else they cannot kill it)
+    scope: str = "<module>"
 
 
 def make_workdir(root: Path, workdir: Path) -> Path:
@@ -486,6 +509,7 @@ def evaluate(mutant: Mutant, worker: Worker, plan: Plan) -> Outcome:
     t0 = time.monotonic()
     target.write_text(mutant.apply(source), encoding="utf-8")
     request = stages(worker.workdir, mutant, plan)
+    reached = plan.reaches("vectors", mutant)
     try:
         answer = worker.ask({"stages": request})
     finally:
@@ -493,10 +517,10 @@ def evaluate(mutant: Mutant, worker: Worker, plan: Plan) -> Outcome:
     seconds = round(time.monotonic() - t0, 2)
     if answer["failed"] is None:
         return Outcome(mutant.id, mutant.file, mutant.operator, mutant.line, "survived", None,
-                       seconds, diff)
+                       seconds, diff, None, reached, mutant.scope)
     killer = str(request[answer["failed"]]["name"]) + (":timeout" if answer["timeout"] else "")
     return Outcome(mutant.id, mutant.file, mutant.operator, mutant.line, "killed", killer,
-                   seconds, diff)
+                   seconds, diff, None, reached, mutant.scope)
 
 
 def module_cost(junit: Path) -> dict[str, float]:
@@ -561,11 +585,14 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, object]:
         killed = [o for o in counted if o.status == "killed"]
         by_vectors = [o for o in killed if (o.killer or "").startswith("vectors") and
                       not (o.killer or "").startswith("vectors-check")]
+        reached = [o for o in counted if o.reached]
         files[file] = {"mutants": len(group), "equivalent": len(group) - len(counted),
                        "killed": len(killed), "killed_by_vectors": len(by_vectors),
                        "survived": len(counted) - len(killed),
                        "score": _pct(len(killed), len(counted)),
-                       "vectors_score": _pct(len(by_vectors), len(counted))}
+                       "vectors_score": _pct(len(by_vectors), len(counted)),
+                       "reached_by_vectors": len(reached),
+                       "vectors_score_reached": _pct(len(by_vectors), len(reached))}
     counted_all = [o for o in outcomes if o.status != "equivalent"]
     killed_all = sum(f["killed"] for f in files.values())  # type: ignore[misc]
     vectors_all = sum(f["killed_by_vectors"] for f in files.values())  # type: ignore[misc]
@@ -584,13 +611,25 @@ def write_report(out: Path, outcomes: Sequence[Outcome], summary: dict[str, obje
              f"{summary['mutants']} mutants ({meta['scope']}), {summary['non_equivalent']} "
              f"non-equivalent: vectors + tests kill **{summary['score']} %**, "
              f"vectors alone **{summary['vectors_score']} %**.", "",
-             "| file | mutants | equivalent | killed | survived | score % | vectors alone % |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "The last two columns: the non-equivalent mutants on lines some vector runs, and "
+             "the vectors-alone score among them (a mutant no vector runs, the vectors cannot "
+             "kill: those are listed by function below).", "",
+             "| file | mutants | equivalent | killed | survived | score % | vectors alone % "
+             "| vectors run | vectors alone, of those % |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     files = summary["files"]
     assert isinstance(files, dict)
     for file, f in files.items():
-        lines.append(f"| `{file}` | {f['mutants']} | {f['equivalent']} | {f['killed']} | "
-                     f"{f['survived']} | {f['score']} | {f['vectors_score']} |")
+        cells = [f"`{file}`", *(f[k] for k in ("mutants", "equivalent", "killed", "survived",
+                 "score", "vectors_score", "reached_by_vectors", "vectors_score_reached"))]
+        lines.append("| " + " | ".join("–" if c is None else str(c) for c in cells) + " |")
+    unreached: dict[str, int] = {}
+    for o in outcomes:
+        if o.status != "equivalent" and not o.reached:
+            unreached[f"{o.file}::{o.scope}"] = unreached.get(f"{o.file}::{o.scope}", 0) + 1
+    lines += ["", f"## Code no vector runs ({sum(unreached.values())} mutants)", "",
+              "| function | mutants |", "| --- | --- |"]
+    lines += [f"| `{where}` | {n} |" for where, n in sorted(unreached.items())]
     survivors = [o for o in outcomes if o.status == "survived"]
     lines += ["", f"## Survivors ({len(survivors)})", ""]
     for o in sorted(survivors, key=lambda o: o.id):
@@ -654,7 +693,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if m.id in equivalent:
             source = (ROOT / m.file).read_text(encoding="utf-8")
             outcomes.append(Outcome(m.id, m.file, m.operator, m.line, "equivalent", None, 0.0,
-                                    m.diff(source), equivalent[m.id]))
+                                    m.diff(source), equivalent[m.id], plan.reaches("vectors", m),
+                                    m.scope))
     todo = [m for m in chosen if m.id not in equivalent]
     # a seeded shuffle: a run stopped early (the report is written after every mutant) has
     # done a uniform random sample of its scope, so its scores are fair estimates

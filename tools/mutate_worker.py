@@ -9,7 +9,8 @@ its timeout is ended by SIGALRM: a kill, not a hang.
 
 Requests: `{"stages": [{"name", "timeout", "args", "select"?}...], "modules_out"?: path,
 "coverage_out"?: path}` → the stages run, with their seconds (`select`: the test node ids
-to run, cheapest first; `coverage_out`: which tests ran each line of `ihp_ref`);
+to run, cheapest first; `coverage_out`: which tests, and which other killers as
+"killer:<name>", ran each line of `ihp_ref`);
 `{"warm": [module...]}` → those modules imported here.
 """
 
@@ -103,6 +104,8 @@ def child(request: dict[str, Any], events: int) -> None:
         t0 = time.monotonic()
         os.write(events, json.dumps({"start": index}).encode() + b"\n")
         signal.alarm(max(1, math.ceil(stage["timeout"])))
+        if cov is not None:  # what each in-process killer runs ("killer:vectors")
+            cov.switch_context("" if stage["name"] == "tests" else f"killer:{stage['name']}")
         try:
             ok = run_stage(stage["name"], stage.get("args", []), stage.get("select"), contexts)
         except BaseException:  # a mutant may break anything; the killer has failed
