@@ -64,6 +64,8 @@ TARGETED = {
     "_constants": ("tests/test_ref_capsule.py",),
     "shim": ("tests/test_ref_shim.py",),
 }
+#: the files a shim operation reaches (issue 13): the vectors alone should pin them
+SHIM_FILES = ("_capsule", "_wire", "_keys", "_sep", "_token", "_rtt", "_replay", "_config")
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "out", ".hypothesis", "node_modules",
                                      "__pycache__", ".mypy_cache", ".ruff_cache", "*.egg-info",
                                      ".pytest_cache", ".tox", "build", "dist")
@@ -652,6 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "mutate")
     parser.add_argument("--min-score", type=float, default=90.0,
                         help="fail below this vectors + tests score (%%)")
+    parser.add_argument("--min-vectors-score", type=float, metavar="PCT",
+                        help="also fail when the vectors alone kill less than this share "
+                        f"(%%) in any of {', '.join(SHIM_FILES)}")
     parser.add_argument("--first", nargs="+", default=(), metavar="ID",
                         help="run these mutants of the scope before the others")
     parser.add_argument("--baseline", type=Path, metavar="JSON",
@@ -727,10 +732,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"mutate: score {summary['score']} %, vectors alone {summary['vectors_score']} %; "
           f"report in {args.out}/report.md", file=sys.stderr)
     score = summary["score"]
-    if isinstance(score, float) and score < args.min_score:
+    failed = isinstance(score, float) and score < args.min_score
+    if failed:
         print(f"mutate: below the threshold of {args.min_score} %", file=sys.stderr)
-        return 1
-    return 0
+    for file in shim_files_below(summary, args.min_vectors_score):
+        print(f"mutate: {file}: the vectors alone kill less than {args.min_vectors_score} %",
+              file=sys.stderr)
+        failed = True
+    return 1 if failed else 0
+
+
+def shim_files_below(summary: dict[str, object], threshold: float | None) -> list[str]:
+    """The files of SHIM_FILES whose vectors-alone score is under `threshold` (None: none)."""
+    files = summary["files"]
+    assert isinstance(files, dict)
+    return [] if threshold is None else [
+        file for file, f in files.items() if Path(file).stem in SHIM_FILES
+        and f["vectors_score"] is not None and f["vectors_score"] < threshold]
 
 
 if __name__ == "__main__":
