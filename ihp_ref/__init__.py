@@ -12,8 +12,6 @@ from ._capsule import (
     associated_data,
     check_before_opening,
     check_plaintext,
-    count_decryption,
-    count_failed_attempt,
     decrypt_capsule,
     encode_plaintext,
     encrypt_capsule,
@@ -44,6 +42,7 @@ from ._constants import (
     RTT_SAMPLES,
     U64_MAX,
 )
+from ._counting import count_decryption, count_failed_attempt
 from ._errors import ERROR_TABLE, ErrorCode, IhpError
 from ._http import (
     capsule_from_http,

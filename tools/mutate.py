@@ -60,6 +60,7 @@ TARGETED = {
     "_rtt": ("tests/test_ref_token_rtt.py",),
     "_values": ("tests/test_ref_capsule.py",),
     "_http": ("tests/test_ref_wire.py",),
+    "_counting": ("tests/test_ref_metrics.py",),
     "_primitives": ("tests/test_ref_keys.py",),
     "_constants": ("tests/test_ref_capsule.py",),
     "shim": ("tests/test_ref_shim.py",),
