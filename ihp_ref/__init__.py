@@ -4,6 +4,7 @@ This module only re-exports; the work lives in the private modules. Time, keys a
 randomness come in as arguments: the core never reads a clock, a file or the network.
 """
 
+from ._builder import IhpConfigBuilder
 from ._capsule import (
     DECRYPTION_CHECKS,
     ENCRYPTION_CHECKS,
@@ -17,7 +18,7 @@ from ._capsule import (
     encrypt_capsule,
     open_payload,
 )
-from ._config import AEAD_AES256GCM, IhpConfig, IhpConfigBuilder, validate
+from ._config import AEAD_AES256GCM, IhpConfig, validate
 from ._constants import (
     AAD_DOMAIN,
     DEFAULT_MAX_TIMESTAMP_DRIFT_SECONDS,
@@ -51,13 +52,7 @@ from ._http import (
     parse_decimal_u64,
     parse_http_body,
 )
-from ._keys import (
-    InMemoryKeyProvider,
-    KeyRing,
-    MasterKeyProvider,
-    derive_profile_key,
-    derive_session_key,
-)
+from ._keys import derive_profile_key, derive_session_key
 from ._metrics import (
     DECRYPT_FAILURE,
     DECRYPT_SUCCESS,
@@ -78,6 +73,7 @@ from ._metrics import (
     NoopMetrics,
     RecordingMetrics,
 )
+from ._providers import InMemoryKeyProvider, KeyRing, MasterKeyProvider
 from ._replay import DEFAULT_REPLAY_CAPACITY, ReplayGuard
 from ._rtt import round_half_away_from_zero, rtt_bucket_from_samples
 from ._sep import ServerEnvironmentProfile, compute_server_env_hash, encode_sep

@@ -55,12 +55,13 @@ EXTRA_TEST_MODULES = (
 #: test modules aimed at a file, tried before the rest (tests/test_ref<file>.py is too)
 TARGETED = {
     "_replay": ("tests/test_properties_replay.py",),
-    "_keys": ("tests/test_properties_keyring.py",),
+    "_providers": ("tests/test_properties_keyring.py",),
     "_token": ("tests/test_ref_token_rtt.py",),
     "_rtt": ("tests/test_ref_token_rtt.py",),
     "_values": ("tests/test_ref_capsule.py",),
     "_http": ("tests/test_ref_wire.py",),
     "_counting": ("tests/test_ref_metrics.py",),
+    "_builder": ("tests/test_ref_config.py",),
     "_primitives": ("tests/test_ref_keys.py",),
     "_constants": ("tests/test_ref_capsule.py",),
     "shim": ("tests/test_ref_shim.py",),
