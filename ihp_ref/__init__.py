@@ -6,8 +6,6 @@ randomness come in as arguments: the core never reads a clock, a file or the net
 
 from ._builder import IhpConfigBuilder
 from ._capsule import (
-    DECRYPTION_CHECKS,
-    ENCRYPTION_CHECKS,
     IhpCapsule,
     IhpPlaintext,
     associated_data,
@@ -18,6 +16,7 @@ from ._capsule import (
     encrypt_capsule,
     open_payload,
 )
+from ._checks import DECRYPTION_CHECKS, ENCRYPTION_CHECKS
 from ._config import AEAD_AES256GCM, IhpConfig, validate
 from ._constants import (
     AAD_DOMAIN,

@@ -62,6 +62,7 @@ TARGETED = {
     "_http": ("tests/test_ref_wire.py",),
     "_counting": ("tests/test_ref_metrics.py",),
     "_builder": ("tests/test_ref_config.py",),
+    "_checks": ("tests/test_ref_capsule.py",),
     "_primitives": ("tests/test_ref_keys.py",),
     "_constants": ("tests/test_ref_capsule.py",),
     "shim": ("tests/test_ref_shim.py",),
