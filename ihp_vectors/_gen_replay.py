@@ -238,12 +238,13 @@ def _capacity_rows(a: dict[str, Any], b_dead: dict[str, Any], wrong_key: dict[st
             tc="capacity/live-from-the-capsule-timestamp",
             comment="recorded at now = timestamp - 300, an entry still lives until timestamp "
             "+ 300: a full guard cannot forget it at timestamp + 1 and fails closed; at "
-            "timestamp + 301 it is forgotten",
+            "timestamp + 301 it is forgotten (the second request repeats the guard's "
+            "capacity, as the shim protocol allows)",
             flags=("GuardCapacity",),
             rules=("13.capacity", "13.key", step9),
             steps=(
                 _step(a, now=_T - 300, args=sized(2)),
-                _step(at_1, now=_T + 1),
+                _step(at_1, now=_T + 1, args=sized(2)),
                 _step(at_0, now=_T + 1, error=reuse),
                 _step(at_301, now=_T + 301),
             ),
