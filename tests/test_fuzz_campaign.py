@@ -39,7 +39,7 @@ def test_campaign_finds_the_planted_bug_and_promotes_it(tmp_path: Path) -> None:
         if seed.name != "seed-ok-binary":  # only the golden capsule: the fuzzer must mutate
             seed.unlink()
     out = tmp_path / "out"
-    campaign = _ihp_fuzz(["campaign", "--harness", "nonce_mutation", "--budget", "15s",
+    campaign = _ihp_fuzz(["campaign", "--harness", "nonce_mutation", "--budget", "25s",
                           "--pythonpath", str(planted), "--out", str(out), "--no-minimize",
                           "--quiet"], fuzz_dir)
     assert campaign.returncode == EXIT_NEW_FINDING, campaign.stdout + campaign.stderr
