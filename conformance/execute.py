@@ -29,6 +29,7 @@ from conformance.shimclient import Request, ShimError, ShimTimeout
 __all__ = [
     "BATCH_REQUESTS",
     "DEFAULT_MAX_RESTARTS",
+    "FAIL_FAST_BATCH_REQUESTS",
     "STDERR_TAIL",
     "STORM_CRASHES",
     "Batch",
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 BATCH_REQUESTS = 2048  # large: the shim never waits for the runner between batches
+# a fail-fast run stops after the batch holding the first unexpected verdict: small batches
+# spare it the rest of a large one (most mutants fail within the first few hundred cases)
+FAIL_FAST_BATCH_REQUESTS = 128
 DEFAULT_MAX_RESTARTS = 25
 STORM_CRASHES = 3  # consecutive crashes on one operation that abandon it
 STDERR_TAIL = 2000

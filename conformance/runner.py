@@ -26,6 +26,7 @@ from conformance.cases import (
 from conformance.execute import (
     BATCH_REQUESTS,
     DEFAULT_MAX_RESTARTS,
+    FAIL_FAST_BATCH_REQUESTS,
     STDERR_TAIL,
     Batch,
     Client,
@@ -158,6 +159,7 @@ class _Stream:
     def batches(self) -> Iterator[Batch]:
         items: list[tuple[int, Case, list[dict[str, Any]]]] = []
         size = 0
+        limit = FAIL_FAST_BATCH_REQUESTS if self.options.fail_fast else BATCH_REQUESTS
         for index, case, requests in numbered_requests(self.cases, self.run_token, self.count):
             self.count = index + 1
             self._match(case)
@@ -165,7 +167,7 @@ class _Stream:
                 continue
             items.append((index, case, requests))
             size += len(requests)
-            if size >= BATCH_REQUESTS:
+            if size >= limit:
                 yield Batch(items)
                 items, size = [], 0
         if items:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from conformance.expectations import Expectations
 from conformance.model import CaseResult, Deviation, Verdict
-from ihp_vectors import load_notes
+from ihp_vectors import Note, load_notes
 from ihp_vectors.divergences import DIVERGENCES, NO_NONCE_TRACKING, explains
 
 __all__ = ["DIVERGENCE_TITLES", "input_size", "triage", "unshown_divergences"]
@@ -153,8 +153,8 @@ def _words(difference: str) -> str:
     return difference
 
 
-def _note(kind: str, flag: str | None, members: Sequence[CaseResult]) -> str:
-    notes = load_notes()
+def _note(kind: str, flag: str | None, members: Sequence[CaseResult],
+          notes: Mapping[str, Note]) -> str:
     if flag is not None and flag in notes:
         return notes[flag].description
     counts: dict[str, int] = defaultdict(int)
@@ -182,17 +182,19 @@ def triage(
             kinds[deviation_id] = kind
     out = list(results)
     deviations: list[Deviation] = []
+    notes = load_notes() if groups else {}  # once per run: it parses every vector file
     for deviation_id, indices in groups.items():
         members = [results[i] for i in indices]
         for i in indices:
             out[i] = replace(results[i], deviation=deviation_id)
-        deviations.append(_deviation(deviation_id, kinds[deviation_id], members))
-    _attach_not_run(out, deviations)
+        deviations.append(_deviation(deviation_id, kinds[deviation_id], members, notes))
+    _attach_not_run(out, deviations, notes)
     deviations.sort(key=lambda d: (d.known, -d.count, d.deviation_id))
     return out, deviations
 
 
-def _deviation(deviation_id: str, kind: str, members: Sequence[CaseResult]) -> Deviation:
+def _deviation(deviation_id: str, kind: str, members: Sequence[CaseResult],
+               notes: Mapping[str, Note]) -> Deviation:
     flag = deviation_id.split(":", 1)[1] if kind == "divergence" else None
     rules = sorted({rule for r in members for rule in r.rules})
     return Deviation(
@@ -206,11 +208,12 @@ def _deviation(deviation_id: str, kind: str, members: Sequence[CaseResult]) -> D
         flag=flag,
         rules=tuple(rules),
         section=_SECTIONS.get(flag or "", ""),
-        note=_note(kind, flag, members),
+        note=_note(kind, flag, members, notes),
     )
 
 
-def _attach_not_run(results: list[CaseResult], deviations: list[Deviation]) -> None:
+def _attach_not_run(results: list[CaseResult], deviations: list[Deviation],
+                    notes: Mapping[str, Note]) -> None:
     """Cases not run because of a crash storm belong to the crash deviation."""
     not_run = [i for i, r in enumerate(results) if r.verdict == Verdict.NOT_RUN]
     if not not_run:
@@ -218,7 +221,7 @@ def _attach_not_run(results: list[CaseResult], deviations: list[Deviation]) -> N
     crash = next((d for d in deviations if d.kind == "crash"), None)
     if crash is None:
         example = results[not_run[0]]
-        crash = _deviation("crash:shim-protocol", "crash", [example])
+        crash = _deviation("crash:shim-protocol", "crash", [example], notes)
         crash = replace(crash, case_ids=())
         deviations.append(crash)
     for i in not_run:

@@ -10,6 +10,7 @@ few dozen input bytes, and the boundary is one digit away (`64` → `65`) for li
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 __all__ = ["MAX_EXPANDED", "compress", "expand", "parse_literal"]
@@ -17,6 +18,10 @@ __all__ = ["MAX_EXPANDED", "compress", "expand", "parse_literal"]
 MAX_EXPANDED = (1 << 20) + 4096  # a string past 1 MiB and a bit; more is never a boundary
 _MIN_RUN = 48  # characters a run must cover to be written as one
 _RUNS = "$runs"
+# where a run may start: some unit of 1 to 8 characters repeated to cover _MIN_RUN (group
+# `unit` is the unit), found by the regex engine rather than a Python loop per character
+_RUN_START = re.compile("|".join(f"(.{{{unit}}})\\{unit}{{{-(-_MIN_RUN // unit) - 1}}}"
+                                 for unit in range(1, 9)), re.DOTALL)
 
 
 class _TooLarge(Exception):
@@ -65,28 +70,41 @@ def parse_literal(data: bytes) -> tuple[str, dict[str, Any]] | None:
     return op, args
 
 
+def _repeats(text: str, start: int, chunk: str) -> int:
+    """How many times `chunk` repeats from `start` (at least 1): a doubling then a binary
+    search over `startswith`, so a 1 MiB run costs a few dozen C-level compares, not a
+    million Python-level ones (the seed corpus holds several such runs)."""
+    low, high = 1, 2
+    while text.startswith(chunk * high, start):
+        low, high = high, high * 2
+    while high - low > 1:  # chunk * low matches, chunk * high does not
+        middle = (low + high) // 2
+        if text.startswith(chunk * middle, start):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def _runs_of(text: str) -> list[list[Any]]:
     """`text` as [chunk, count] pairs: a repeated unit of 1 to 8 characters covering at
     least _MIN_RUN characters is one pair; the text between runs is a pair with count 1."""
     runs: list[list[Any]] = []
     literal_start = i = 0
-    while i < len(text):
+    while (start := _RUN_START.search(text, i)) is not None:
+        i = start.start()  # no run starts before: the text up to here stays literal
         best_unit, best_count = 0, 0
         for unit in range(1, 9):
-            chunk, count = text[i:i + unit], 1
-            while text.startswith(chunk, i + count * unit):
-                count += 1
+            chunk = text[i:i + unit]
+            count = _repeats(text, i, chunk)
             if len(chunk) == unit and unit * count >= _MIN_RUN and unit * count > \
                     best_unit * best_count:
                 best_unit, best_count = unit, count
-        if best_count:
-            if literal_start < i:
-                runs.append([text[literal_start:i], 1])
-            runs.append([text[i:i + best_unit], best_count])
-            i += best_unit * best_count
-            literal_start = i
-        else:
-            i += 1
+        if literal_start < i:
+            runs.append([text[literal_start:i], 1])
+        runs.append([text[i:i + best_unit], best_count])
+        i += best_unit * best_count
+        literal_start = i
     if literal_start < len(text):
         runs.append([text[literal_start:], 1])
     return runs
