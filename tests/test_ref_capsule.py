@@ -140,6 +140,14 @@ def test_wrong_python_types_are_type_errors_not_protocol_errors() -> None:
         ihp.ClientNonce("not bytes")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("payload", ["text", [1, 2], None, 5])
+def test_a_capsule_payload_that_is_not_bytes_like_is_a_type_error(payload: object) -> None:
+    c = sealed(GOLDEN)
+    with pytest.raises(TypeError):
+        IhpCapsule(c.version, c.header_id, c.client_nonce, c.server_profile_id,
+                   c.network_context, payload)  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------ decryption §7.5
 
 @pytest.mark.parametrize("payload", [b"", b"x" * 15, b"x" * 16])

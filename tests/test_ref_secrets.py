@@ -91,3 +91,24 @@ def test_password_material_compares_in_constant_time_and_cannot_be_hashed(
     assert seen == [(b"pw", b"pw"), (b"pw", b"pX")]
     with pytest.raises(TypeError):
         hash(ihp.PasswordMaterial(b"pw"))
+
+
+@pytest.mark.parametrize("value", [list(KEY_BYTES), KEY_BYTES.decode("latin-1"), 32, None])
+@pytest.mark.parametrize("cls", [ihp.MasterKey, ihp.ProfileKey, ihp.SessionKey])
+def test_a_key_from_anything_but_bytes_is_a_type_error(cls: type, value: object) -> None:
+    # a list of 32 ints would make a bytearray: it is misuse all the same
+    with pytest.raises(TypeError):
+        cls(value)
+
+
+def test_keys_of_different_kinds_are_never_equal_even_with_the_same_bytes() -> None:
+    master, profile = ihp.MasterKey(KEY_BYTES), ihp.ProfileKey(KEY_BYTES)
+    assert master == ihp.MasterKey(KEY_BYTES) and master != ihp.MasterKey(bytes(32))
+    assert master != profile and profile != master
+    assert master != KEY_BYTES and master != bytearray(KEY_BYTES)
+
+
+def test_an_env_hash_is_public_and_its_repr_shows_it() -> None:
+    # spec §5: the server publishes its environment hash; not a secret
+    text = repr(GOLDEN.env_hash)
+    assert text == f"ServerEnvHash({GOLDEN.env_hash.value.hex()})"

@@ -222,6 +222,21 @@ def test_binary_accepts_the_largest_payload_and_rejects_one_more() -> None:
     assert _codec(lambda: ihp.capsule_from_binary(form(65_573))) is ErrorCode.CODEC
 
 
+
+def _near_canonical(text: str) -> list[str]:
+    """Documents one slip away from canonical text, none of them JSON: a stray character
+    at every place, and every integer field followed by a letter."""
+    slips = [text[:i] + junk + text[i:] for i in range(len(text) + 1) for junk in "X+.-"]
+    return [*slips, re.sub(r'(":)([0-9]+)', r"\1\2X", text)]
+
+
+def test_json_a_slip_from_the_canonical_layout_is_codec() -> None:
+    # the fast path must accept only what the general decoder accepts: JSON
+    for text in _near_canonical(ihp.capsule_to_json(
+            ihp.IhpCapsule(1, 44, CAPSULE.client_nonce, CAPSULE.server_profile_id,
+                           ihp.IhpNetworkContext(5, 120), b"\x00\x01\xff"))):
+        assert _outcome(text) is ErrorCode.CODEC, text
+
 # ------------------------------------------------------------------ HTTP §9.3
 
 def test_http_round_trip() -> None:
@@ -317,3 +332,15 @@ def test_http_integers_at_zero_are_accepted() -> None:
     capsule = ihp.IhpCapsule(0, 0, CAPSULE.client_nonce, CAPSULE.server_profile_id,
                              ihp.IhpNetworkContext(0, 0), CAPSULE.payload)
     assert ihp.capsule_from_http(ihp.capsule_to_http(capsule)) == capsule
+
+
+def test_http_integers_at_their_types_maximum_are_accepted() -> None:
+    capsule = ihp.IhpCapsule(255, 2**64 - 1, CAPSULE.client_nonce,
+                             ihp.ServerProfileId(2**64 - 1), ihp.IhpNetworkContext(255, 65_535),
+                             CAPSULE.payload)
+    assert ihp.capsule_from_http(ihp.capsule_to_http(capsule)) == capsule
+
+
+@pytest.mark.parametrize("body", [[], "body", None, 5, [("version", 1)]])
+def test_http_body_that_is_not_an_object_is_codec(body: object) -> None:
+    assert _codec(lambda: ihp.capsule_from_http(body)) is ErrorCode.CODEC  # type: ignore[arg-type]
