@@ -3,16 +3,21 @@ spec's codes, malformed requests answered (never a traceback), order kept when p
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from _ref_support import FIXTURE_HEX, GOLDEN, sealed
 
 import ihp_ref as ihp
+from ihp_ref import shim
 from ihp_ref.shim import PROTOCOL, ShimSession
 
 CAPSULE = sealed(GOLDEN)
@@ -41,13 +46,33 @@ def _error(op: str, args: dict[str, Any]) -> str:
     return str(response["error"])
 
 
-def test_hello_lists_every_operation_of_the_protocol() -> None:
-    result = _call("hello", {"protocol": PROTOCOL})["result"]
+SHIM_PROTOCOL = Path(__file__).resolve().parents[1] / "spec" / "shim-protocol.md"
+
+
+def _operations_table() -> dict[str, str]:
+    """op -> its result cell, from the shim protocol's table of operations."""
+    section = SHIM_PROTOCOL.read_text(encoding="utf-8").split("\n## Operations", 1)[1]
+    rows = (re.match(r"\| `(\w+)` \| .* \| (.+) \|\Z", line.strip())
+            for line in section.split("\n## ", 1)[0].splitlines())
+    table = {row.group(1): row.group(2) for row in rows if row}
+    assert "hello" in table and len(table) >= 13, f"operations table not found in {SHIM_PROTOCOL}"
+    return table
+
+
+def test_hello_answers_as_the_shim_protocol_says() -> None:
+    table = _operations_table()
+    expected = table["hello"]  # {"protocol": "ihp-shim/1", "implementation": str, ...}
+    protocol = re.search(r'"protocol": "([^"]+)"', expected)
+    assert protocol and protocol.group(1) == PROTOCOL
+    response = ShimSession().handle({"id": 1, "op": "hello", "args": {"protocol": PROTOCOL}})
+    assert response["id"] == 1 and response["ok"] is True
+    result = response["result"]
+    assert list(result) == re.findall(r'"(\w+)":', expected)
     assert result["protocol"] == PROTOCOL
-    assert set(result["ops"]) >= {
-        "config_validate", "sep_hash", "derive_profile_key", "derive_session_key",
-        "encrypt_capsule", "decrypt_capsule", "capsule_from_json", "capsule_to_json",
-        "capsule_from_binary", "capsule_to_binary", "session_token", "rtt_bucket"}
+    assert type(result["implementation"]) is str and result["implementation"]
+    assert result["version"] == ihp.__version__
+    # the reference implements every operation of the table (hello included)
+    assert sorted(result["ops"]) == sorted(table)
 
 
 def test_encrypt_then_decrypt_through_the_shim() -> None:
@@ -328,3 +353,20 @@ def test_a_bug_in_an_operation_is_shim_internal_error_and_keeps_the_id(
     response = session.handle({"id": 9, "op": "rtt_bucket", "args": {}})
     assert response == {"id": 9, "ok": False, "error": "ShimInternalError",
                         "detail": "RuntimeError"}
+
+
+@pytest.mark.parametrize("stdout_fails", [False, True])
+def test_main_serves_stdin_until_it_closes_and_returns_zero(
+        monkeypatch: pytest.MonkeyPatch, stdout_fails: bool) -> None:
+    # `ihp-ref-shim` exits 0 at the end of its input, and when the runner hangs up on it
+    class Closed(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise BrokenPipeError
+    stdout = Closed() if stdout_fails else io.BytesIO()
+    request = json.dumps({"id": 3, "op": "hello", "args": {"protocol": PROTOCOL}})
+    # main() reads and writes the binary buffers of sys.stdin and sys.stdout
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(request.encode() + b"\n")))
+    monkeypatch.setattr(sys, "stdout", SimpleNamespace(buffer=stdout))
+    assert shim.main() == 0
+    if not stdout_fails:
+        assert json.loads(stdout.getvalue())["result"]["protocol"] == PROTOCOL
