@@ -140,6 +140,35 @@ def test_wrong_python_types_are_type_errors_not_protocol_errors() -> None:
         ihp.ClientNonce("not bytes")  # type: ignore[arg-type]
 
 
+_RAW_FORMS: dict[str, object] = {  # each typed argument as the plain value it wraps
+    "config": {"max_timestamp_drift": 300}, "client_nonce": GOLDEN.nonce,
+    "server_profile_id": 1, "network_context": (5, 120), "env_hash": ENV.value,
+    "session_key": KEY.value, "password": b"pw", "timestamp": T0, "now": T0,
+    "capsule": sealed(GOLDEN).payload,
+}
+
+
+@pytest.mark.parametrize("name", ["config", "client_nonce", "server_profile_id",
+                                  "network_context", "env_hash", "session_key", "password",
+                                  "timestamp"])
+def test_encrypt_takes_only_the_typed_values(name: str) -> None:
+    args: dict[str, Any] = {
+        "version": 1, "config": IhpConfig(), "header_id": 44,
+        "client_nonce": ihp.ClientNonce(GOLDEN.nonce), "server_profile_id": ihp.ServerProfileId(1),
+        "network_context": ihp.IhpNetworkContext(5, 120), "env_hash": ENV, "session_key": KEY,
+        "password": ihp.PasswordMaterial(b"pw"), "timestamp": CapsuleTimestamp(T0)}
+    with pytest.raises(TypeError):
+        ihp.encrypt_capsule(**{**args, name: _RAW_FORMS[name]})
+
+
+@pytest.mark.parametrize("name", ["capsule", "env_hash", "session_key", "now", "config"])
+def test_decrypt_takes_only_the_typed_values(name: str) -> None:
+    args: dict[str, Any] = {"capsule": sealed(GOLDEN), "env_hash": ENV, "session_key": KEY,
+                            "now": CapsuleTimestamp(T0), "config": IhpConfig()}
+    with pytest.raises(TypeError):
+        ihp.decrypt_capsule(**{**args, name: _RAW_FORMS[name]})
+
+
 @pytest.mark.parametrize("payload", ["text", [1, 2], None, 5])
 def test_a_capsule_payload_that_is_not_bytes_like_is_a_type_error(payload: object) -> None:
     c = sealed(GOLDEN)

@@ -189,6 +189,23 @@ def test_json_over_one_mebibyte_is_codec() -> None:
     assert _codec(lambda: ihp.capsule_from_json(multibyte)) is ErrorCode.CODEC
 
 
+@pytest.mark.parametrize("kind", [str, bytes, bytearray, memoryview])
+def test_json_of_exactly_one_mebibyte_is_accepted_and_one_byte_more_is_codec(kind: type) -> None:
+    # spec §9.1: at most 1 MiB, whichever type carries the document
+    exact = CANONICAL + " " * ((1 << 20) - len(CANONICAL))
+
+    def document(text: str) -> object:
+        return text if kind is str else kind(text.encode())
+    assert ihp.capsule_from_json(document(exact)) == CAPSULE  # type: ignore[arg-type]
+    assert _codec(lambda: ihp.capsule_from_json(document(exact + " "))) is ErrorCode.CODEC  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("document", [None, 5, ["{}"], {"version": 1}])
+def test_json_of_a_document_neither_text_nor_bytes_is_a_type_error(document: object) -> None:
+    with pytest.raises(TypeError):
+        ihp.capsule_from_json(document)  # type: ignore[arg-type]
+
+
 def test_json_invalid_utf8_is_codec() -> None:
     assert _codec(lambda: ihp.capsule_from_json(b'{"x":"\xff"}')) is ErrorCode.CODEC
 
