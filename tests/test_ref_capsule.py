@@ -169,12 +169,17 @@ def test_decrypt_takes_only_the_typed_values(name: str) -> None:
         ihp.decrypt_capsule(**{**args, name: _RAW_FORMS[name]})
 
 
-@pytest.mark.parametrize("payload", ["text", [1, 2], None, 5])
-def test_a_capsule_payload_that_is_not_bytes_like_is_a_type_error(payload: object) -> None:
+@pytest.mark.parametrize("field,value", [
+    ("client_nonce", GOLDEN.nonce), ("server_profile_id", 1), ("network_context", (5, 120)),
+    ("payload", "text"), ("payload", [1, 2]), ("payload", None), ("payload", 5)])
+def test_a_capsule_field_of_another_python_type_is_a_type_error(field: str,
+                                                                value: object) -> None:
     c = sealed(GOLDEN)
+    fields = {"version": c.version, "header_id": c.header_id, "client_nonce": c.client_nonce,
+              "server_profile_id": c.server_profile_id, "network_context": c.network_context,
+              "payload": c.payload}
     with pytest.raises(TypeError):
-        IhpCapsule(c.version, c.header_id, c.client_nonce, c.server_profile_id,
-                   c.network_context, payload)  # type: ignore[arg-type]
+        IhpCapsule(**{**fields, field: value})  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ decryption §7.5
@@ -395,6 +400,27 @@ def test_values_are_frozen_and_slotted() -> None:
         first = next(iter(type(value).__dataclass_fields__))  # type: ignore[union-attr]
         with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
             setattr(value, first, getattr(value, first))
+
+
+_I64 = 2**63  # spec §7.1 types: u8, u16, u64; §7.3: a timestamp is any i64 but its minimum
+_VALUE_RANGES = [  # (make, lowest, highest, the code outside)
+    (ihp.ServerProfileId, 0, 2**64 - 1, ErrorCode.CODEC),
+    (CapsuleTimestamp, -_I64 + 1, _I64 - 1, ErrorCode.INVALID_TIMESTAMP),
+    (lambda v: ihp.IhpNetworkContext(v, 120), 0, 2**8 - 1, ErrorCode.CODEC),
+    (lambda v: ihp.IhpNetworkContext(5, v), 0, 2**16 - 1, ErrorCode.CODEC),
+]
+
+
+@pytest.mark.parametrize("make,low,high,code", _VALUE_RANGES,
+                         ids=["profile_id", "timestamp", "rtt_bucket", "path_hint"])
+def test_a_value_takes_exactly_its_types_range(make: Any, low: int, high: int,
+                                               code: ErrorCode) -> None:
+    for inside in (low, low + 1, high - 1, high):
+        make(inside)
+    for outside in (low - 1, high + 1):
+        with pytest.raises(IhpError) as info:
+            make(outside)
+        assert info.value.code is code
 
 
 @pytest.mark.parametrize("field,value", [("version", -1), ("version", 256), ("header_id", -1),

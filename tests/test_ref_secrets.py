@@ -97,7 +97,7 @@ def test_password_material_compares_in_constant_time_and_cannot_be_hashed(
 @pytest.mark.parametrize("cls", [ihp.MasterKey, ihp.ProfileKey, ihp.SessionKey])
 def test_a_key_from_anything_but_bytes_is_a_type_error(cls: type, value: object) -> None:
     # a list of 32 ints would make a bytearray: it is misuse all the same
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=rf"^{cls.__name__} must be bytes$"):  # names the misuse
         cls(value)
 
 
@@ -105,7 +105,15 @@ def test_keys_of_different_kinds_are_never_equal_even_with_the_same_bytes() -> N
     master, profile = ihp.MasterKey(KEY_BYTES), ihp.ProfileKey(KEY_BYTES)
     assert master == ihp.MasterKey(KEY_BYTES) and master != ihp.MasterKey(bytes(32))
     assert master != profile and profile != master
-    assert master != KEY_BYTES and master != bytearray(KEY_BYTES)
+    assert (master == KEY_BYTES) is False and (master == bytearray(KEY_BYTES)) is False
+    assert master != KEY_BYTES
+
+
+def test_a_password_never_equals_its_bare_bytes() -> None:
+    password = ihp.PasswordMaterial(PASSWORD)
+    assert (password == PASSWORD) is False and password != PASSWORD
+    with pytest.raises(TypeError, match="PasswordMaterial is not hashable"):
+        {password}  # noqa: B018
 
 
 def test_an_env_hash_is_public_and_its_repr_shows_it() -> None:
