@@ -370,3 +370,22 @@ def test_main_serves_stdin_until_it_closes_and_returns_zero(
     assert shim.main() == 0
     if not stdout_fails:
         assert json.loads(stdout.getvalue())["result"]["protocol"] == PROTOCOL
+
+
+@pytest.mark.parametrize("value", ["0x00", "0X00", "zz", " 00", "00 ", "0", "é0", "0\n"])
+@pytest.mark.parametrize("key", ["session_key", "client_nonce", "password", "env_hash"])
+def test_a_hex_argument_that_is_not_an_even_run_of_hex_digits_is_codec(key: str,
+                                                                       value: str) -> None:
+    # the shim protocol's "hex": lower- or upper-case digits, two a byte, nothing else
+    assert _error("encrypt_capsule", ENCRYPT_ARGS | {key: value}) == "Codec"
+
+
+@pytest.mark.parametrize("samples", [5, None, "12", {"a": 1}, [True], ["5"], [None], [[1]]])
+def test_rtt_samples_of_the_wrong_json_type_are_codec(samples: object) -> None:
+    assert _error("rtt_bucket", {"samples_ms": samples}) == "Codec"
+
+
+@pytest.mark.parametrize("versions", [5, None, "1", {"1": 1}, [1.0], [True], ["1"], [[1]]])
+def test_allowed_versions_of_the_wrong_json_type_make_the_config_invalid(
+        versions: object) -> None:
+    assert _error("config_validate", {"config": {"allowed_versions": versions}}) == "Config"
