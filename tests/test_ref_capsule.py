@@ -3,8 +3,10 @@ are broken at once (the order of `ENCRYPTION_CHECKS` and `DECRYPTION_CHECKS`).""
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import _independent as indep
@@ -325,6 +327,34 @@ def _from(step: int, breaks: dict[int, dict[str, Any]]) -> dict[str, Any]:
 def _coded_steps(table: tuple[tuple[int, str, ErrorCode | None], ...]) -> list[tuple[int, ErrorCode]]:
     assert [step for step, _, _ in table] == list(range(len(table)))  # numbered in order
     return [(step, code) for step, _, code in table if code is not None]
+
+
+def _spec_steps(section: str) -> dict[int, str]:
+    """spec §7.4 / §7.5: step number -> the step's text (its list item, anchors dropped)."""
+    text = (Path(__file__).resolve().parents[1] / "spec" / "ihp-v1.md").read_text("utf-8")
+    body = text.split(f"\n### {section} ", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    items = re.findall(rf'<a name="rule-{re.escape(section)}\.(\d+)"></a>(.*?)(?=\n\d+\. |\n\n)',
+                       body, re.DOTALL)
+    return {int(number): " ".join(item.split()) for number, item in items}
+
+
+@pytest.mark.parametrize("section,table", [("7.4", ihp.ENCRYPTION_CHECKS),
+                                           ("7.5", ihp.DECRYPTION_CHECKS)], ids=["7.4", "7.5"])
+def test_the_check_tables_are_the_spec_steps(
+        section: str, table: tuple[tuple[int, str, ErrorCode | None], ...]) -> None:
+    steps = _spec_steps(section)
+    assert sorted(steps) == [step for step, _, _ in table]
+    for step, rule, code in table:
+        spans = set(re.findall(r"`([^`]+)`", steps[step]))
+        if code is not None:
+            assert code.value in spans, (step, steps[step])
+        if step == 0 or (section, step) in {("7.5", 5), ("7.5", 9)}:
+            continue  # these sum up several rules in a few words
+        # otherwise the table's rule (before its parenthesis) is how the spec's step begins
+        plain = steps[step].replace("`", "").replace("**", "")
+        head = rule.split(" (")[0]
+        assert plain.startswith(head) and plain[len(head):][:1] in {"", " ", ",", "."}, (
+            step, rule, plain)
 
 
 def test_every_coded_check_of_the_tables_has_a_way_to_break_it() -> None:

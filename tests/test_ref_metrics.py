@@ -191,3 +191,21 @@ def test_metric_table_gives_each_metric_the_spec_kind_and_labels() -> None:
     spec = _spec_metric_table()
     assert len(spec) == 12
     assert {name: (m.kind, m.labels) for name, m in ihp.METRIC_NAMES.items()} == spec
+
+
+@pytest.mark.parametrize("version", [0, 1, 2, 255])
+def test_count_decryption_labels_any_u8_version(version: int) -> None:
+    # spec §16: `ihp.decrypt.success` by `version`, a capsule's u8
+    metrics = ihp.RecordingMetrics()
+    ihp.count_decryption(metrics, version, 3)
+    assert metrics.count("ihp.decrypt.success", version=str(version)) == 1
+    assert metrics.count("ihp.decrypt.total") == 1
+    assert metrics.observations["ihp.drift.seconds"] == [3]
+
+
+@pytest.mark.parametrize("version", [256, 1000])
+def test_count_decryption_never_labels_a_version_outside_u8(version: int) -> None:
+    metrics = ihp.RecordingMetrics()
+    with pytest.raises((IndexError, ValueError, TypeError)):
+        ihp.count_decryption(metrics, version, 3)
+    assert metrics.total("ihp.decrypt.success") == 0

@@ -120,3 +120,12 @@ def test_an_env_hash_is_public_and_its_repr_shows_it() -> None:
     # spec §5: the server publishes its environment hash; not a secret
     text = repr(GOLDEN.env_hash)
     assert text == f"ServerEnvHash({GOLDEN.env_hash.value.hex()})"
+
+
+def test_a_replay_guard_repr_counts_its_entries_and_hides_their_nonces() -> None:
+    guard = ihp.ReplayGuard(capacity=4)
+    ihp.decrypt_capsule(sealed(GOLDEN), GOLDEN.env_hash, GOLDEN.session_key(),
+                        CapsuleTimestamp(GOLDEN.timestamp), IhpConfig(), guard)
+    text = repr(guard)
+    assert "entries=1" in text and "capacity=4" in text
+    _assert_clean(text, GOLDEN.nonce, GOLDEN.password)
