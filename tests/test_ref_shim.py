@@ -239,6 +239,17 @@ def test_a_timestamp_that_is_not_a_decimal_string_is_codec(
     assert _error(op, args | {key: value}) == "Codec"
 
 
+@pytest.mark.parametrize("value", ["9" * 41, "-" + "9" * 41, "1" + "0" * 400, "-0" + "9" * 60])
+@pytest.mark.parametrize("op,key,args", [("decrypt_capsule", "now", DECRYPT_ARGS),
+                                         ("encrypt_capsule", "timestamp", ENCRYPT_ARGS),
+                                         ("session_token", "timestamp", {})])
+def test_a_decimal_timestamp_of_any_length_outside_i64_is_invalid_timestamp(
+        op: str, key: str, args: dict[str, Any], value: str) -> None:
+    # docs/INTERPRETATIONS.md: a decimal string outside i64 is InvalidTimestamp, however long
+    base = args or {"session_key": "00" * 32, "client_nonce": "00" * 12}
+    assert _error(op, base | {key: value}) == "InvalidTimestamp"
+
+
 def _line_error(op: str, args: dict[str, Any], key: str, number: str) -> dict[str, Any]:
     """The response to a request whose `key` is the bare JSON number `number`."""
     text = json.dumps({"id": 3, "op": op, "args": args | {key: "@"}})
