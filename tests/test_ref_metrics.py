@@ -209,3 +209,14 @@ def test_count_decryption_never_labels_a_version_outside_u8(version: int) -> Non
     with pytest.raises((IndexError, ValueError, TypeError)):
         ihp.count_decryption(metrics, version, 3)
     assert metrics.total("ihp.decrypt.success") == 0
+
+
+@pytest.mark.parametrize("operation", ["encrypt", "decrypt"])
+def test_count_failed_attempt_counts_the_attempt_and_its_one_failure(operation: str) -> None:
+    # spec §16: every attempt counted, every failure exactly once, with its telemetry code
+    metrics = ihp.RecordingMetrics()
+    ihp.count_failed_attempt(metrics, operation, ihp.ErrorCode.INVALID_VERSION)  # type: ignore[arg-type]
+    assert metrics.count(f"ihp.{operation}.total") == 1
+    code = ihp.ErrorCode.INVALID_VERSION.telemetry  # spec §8
+    assert metrics.count(f"ihp.{operation}.failure", code=code) == 1
+    assert metrics.count(f"ihp.{operation}.version_rejected") == 1

@@ -208,6 +208,9 @@ def test_json_of_a_document_neither_text_nor_bytes_is_a_type_error(document: obj
 
 def test_json_invalid_utf8_is_codec() -> None:
     assert _codec(lambda: ihp.capsule_from_json(b'{"x":"\xff"}')) is ErrorCode.CODEC
+    # a text holding a lone surrogate has no UTF-8 form (spec §9.1: valid UTF-8 JSON)
+    lone = CANONICAL[:-1] + ',"x":"\ud800"}'
+    assert _codec(lambda: ihp.capsule_from_json(lone)) is ErrorCode.CODEC
 
 
 # ------------------------------------------------------------------ binary §9.2
