@@ -147,6 +147,17 @@ def test_argument_errors_get_the_spec_codes(op: str, changes: dict[str, Any], co
     assert _error(op, base | changes) == code
 
 
+@pytest.mark.parametrize("field,value", [
+    ("version", -1), ("version", 256), ("header_id", "-1"), ("server_profile_id", str(2**64)),
+    ("network_context", {"rtt_bucket": -1, "path_hint": 120}),
+    ("network_context", {"rtt_bucket": 5, "path_hint": -1})])
+def test_decrypt_step0_a_capsule_field_outside_its_type_wins_over_the_nonce_length(
+        field: str, value: object) -> None:
+    # spec §7.5 step 0: a capsule field outside its type → Codec; then the nonce's length
+    capsule = CAPSULE_ARG | {field: value, "client_nonce": "00" * 11}
+    assert _error("decrypt_capsule", DECRYPT_ARGS | {"capsule": capsule}) == "Codec"
+
+
 def test_decrypt_step0_key_error_wins_over_nonce_error() -> None:
     args = DECRYPT_ARGS | {"session_key": "00",
                            "capsule": CAPSULE_ARG | {"client_nonce": "00"}}
