@@ -4,22 +4,20 @@ This module only re-exports; the work lives in the private modules. Time, keys a
 randomness come in as arguments: the core never reads a clock, a file or the network.
 """
 
+from ._builder import IhpConfigBuilder
 from ._capsule import (
-    DECRYPTION_CHECKS,
-    ENCRYPTION_CHECKS,
     IhpCapsule,
     IhpPlaintext,
     associated_data,
     check_before_opening,
     check_plaintext,
-    count_decryption,
-    count_failed_attempt,
     decrypt_capsule,
     encode_plaintext,
     encrypt_capsule,
     open_payload,
 )
-from ._config import AEAD_AES256GCM, IhpConfig, IhpConfigBuilder, validate
+from ._checks import DECRYPTION_CHECKS, ENCRYPTION_CHECKS
+from ._config import AEAD_AES256GCM, IhpConfig, validate
 from ._constants import (
     AAD_DOMAIN,
     DEFAULT_MAX_TIMESTAMP_DRIFT_SECONDS,
@@ -44,6 +42,7 @@ from ._constants import (
     RTT_SAMPLES,
     U64_MAX,
 )
+from ._counting import count_decryption, count_failed_attempt
 from ._errors import ERROR_TABLE, ErrorCode, IhpError
 from ._http import (
     capsule_from_http,
@@ -52,13 +51,7 @@ from ._http import (
     parse_decimal_u64,
     parse_http_body,
 )
-from ._keys import (
-    InMemoryKeyProvider,
-    KeyRing,
-    MasterKeyProvider,
-    derive_profile_key,
-    derive_session_key,
-)
+from ._keys import derive_profile_key, derive_session_key
 from ._metrics import (
     DECRYPT_FAILURE,
     DECRYPT_SUCCESS,
@@ -79,6 +72,7 @@ from ._metrics import (
     NoopMetrics,
     RecordingMetrics,
 )
+from ._providers import InMemoryKeyProvider, KeyRing, MasterKeyProvider
 from ._replay import DEFAULT_REPLAY_CAPACITY, ReplayGuard
 from ._rtt import round_half_away_from_zero, rtt_bucket_from_samples
 from ._sep import ServerEnvironmentProfile, compute_server_env_hash, encode_sep

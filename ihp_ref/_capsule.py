@@ -5,29 +5,15 @@ from __future__ import annotations
 import hmac
 import struct
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 
 from ._config import IhpConfig, validate
 from ._constants import AAD_DOMAIN, I64_MIN, U8_MAX, U64_MAX
+from ._counting import decrypt_counted, encrypt_counted
 from ._errors import ErrorCode, IhpError
-from ._metrics import (
-    DECRYPT_FAILURE,
-    DECRYPT_SUCCESS,
-    DECRYPT_TOTAL,
-    DECRYPT_VERSION_REJECTED,
-    DRIFT_REJECTED,
-    DRIFT_SECONDS,
-    ENCRYPT_FAILURE,
-    ENCRYPT_SUCCESS,
-    ENCRYPT_TOTAL,
-    ENCRYPT_VERSION_REJECTED,
-    HEADER_MISMATCH,
-    NOOP_METRICS,
-    MetricsSink,
-)
+from ._metrics import NOOP_METRICS, MetricsSink
 from ._replay import ReplayGuard
 from ._values import (
     CapsuleTimestamp,
@@ -42,44 +28,16 @@ from ._values import (
 )
 
 __all__ = [
-    "DECRYPTION_CHECKS",
-    "ENCRYPTION_CHECKS",
     "IhpCapsule",
     "IhpPlaintext",
     "associated_data",
     "check_before_opening",
     "check_plaintext",
-    "count_decryption",
-    "count_failed_attempt",
     "decrypt_capsule",
     "encode_plaintext",
     "encrypt_capsule",
     "open_payload",
 ]
-
-# spec §7.4 and §7.5 as data: (step, rule, error code). The code below follows these
-# tables in order: tests/test_ref_capsule.py breaks each coded check alone, then together
-# with every later one, and expects the table's code both times.
-ENCRYPTION_CHECKS: tuple[tuple[int, str, ErrorCode | None], ...] = (
-    (0, "argument construction (nonce, key, timestamp, password, field types)", None),
-    (1, "network context: path_hint = 0", ErrorCode.CODEC),
-    (2, "validate(config)", ErrorCode.CONFIG),
-    (3, "version not in allowed_versions", ErrorCode.INVALID_VERSION),
-    (4, "len(password) > config.max_payload_bytes", ErrorCode.CODEC),
-    (5, "payload = SEAL(K_session, client_nonce, AAD, plaintext)", None),
-)
-DECRYPTION_CHECKS: tuple[tuple[int, str, ErrorCode | None], ...] = (
-    (0, "argument construction (key, now, env hash, capsule fields, nonce)", None),
-    (1, "validate(config)", ErrorCode.CONFIG),
-    (2, "version not in allowed_versions", ErrorCode.INVALID_VERSION),
-    (3, "network context: path_hint = 0", ErrorCode.CODEC),
-    (4, "OPEN(K_session, client_nonce, AAD, payload) fails", ErrorCode.INVALID_AEAD_TAG),
-    (5, "plaintext length rules", ErrorCode.CODEC),
-    (6, "embedded timestamp = I64_MIN", ErrorCode.INVALID_TIMESTAMP),
-    (7, "embedded header id ≠ capsule header_id (constant time)", ErrorCode.HEADER_ID_MISMATCH),
-    (8, "|now − timestamp| > max_timestamp_drift (exact)", ErrorCode.STALE_TIMESTAMP),
-    (9, "replay guard: reuse / collision", ErrorCode.NONCE_REUSE),
-)
 
 # AAD_DOMAIN ‖ u8 version ‖ u64 profile id ‖ u8 rtt ‖ u16 path ‖ env hash (62 bytes)
 _AAD = struct.Struct(f"<{len(AAD_DOMAIN)}sBQBH32s")
@@ -88,8 +46,6 @@ _TRAILER = struct.Struct("<qQ")  # i64 timestamp ‖ u64 header id
 _HEADER_ID = struct.Struct("<Q")
 _TAG_LEN = 16
 _MIN_PLAINTEXT = 4 + _TRAILER.size  # 20 bytes (spec §7.5 step 5)
-_VERSION_LABELS = tuple(MappingProxyType({"version": str(v)}) for v in range(U8_MAX + 1))
-_CODE_LABELS = {code: MappingProxyType({"code": code.telemetry}) for code in ErrorCode}
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +140,13 @@ def encrypt_capsule(
 ) -> IhpCapsule:
     """Seal a capsule (spec §7.4). Deterministic: same inputs, same bytes.
 
-    A real metrics sink goes through `_encrypt_counted`, which calls back here with the
-    no-op sink (as `decrypt_capsule` does).
+    A real metrics sink goes through `_counting.encrypt_counted` (spec §16), which calls
+    back here with the no-op sink (as `decrypt_capsule` does).
     """
     if metrics is not NOOP_METRICS:
-        return _encrypt_counted(version, config, header_id, client_nonce, server_profile_id,
-                                network_context, env_hash, session_key, password, timestamp,
-                                metrics)
+        return encrypt_counted(encrypt_capsule, metrics, version, config, header_id,
+                               client_nonce, server_profile_id, network_context, env_hash,
+                               session_key, password, timestamp)
     if not (
         isinstance(config, IhpConfig) and isinstance(client_nonce, ClientNonce)
         and isinstance(server_profile_id, ServerProfileId)
@@ -215,23 +171,6 @@ def encrypt_capsule(
                       network_context, payload)
 
 
-def _encrypt_counted(
-    version: int, config: IhpConfig, header_id: int, client_nonce: ClientNonce,
-    server_profile_id: ServerProfileId, network_context: IhpNetworkContext,
-    env_hash: ServerEnvHash, session_key: SessionKey, password: PasswordMaterial,
-    timestamp: CapsuleTimestamp, metrics: MetricsSink,
-) -> IhpCapsule:
-    metrics.increment(ENCRYPT_TOTAL)
-    try:
-        capsule = encrypt_capsule(version, config, header_id, client_nonce, server_profile_id,
-                                  network_context, env_hash, session_key, password, timestamp)
-    except IhpError as error:
-        _count_failure(metrics, "encrypt", error.code)
-        raise
-    metrics.increment(ENCRYPT_SUCCESS, _VERSION_LABELS[capsule.version])
-    return capsule
-
-
 def decrypt_capsule(
     capsule: IhpCapsule,
     env_hash: ServerEnvHash,
@@ -242,18 +181,18 @@ def decrypt_capsule(
     *,
     metrics: MetricsSink = NOOP_METRICS,
 ) -> IhpPlaintext:
-    """Open a capsule (spec §7.5): the checks of `DECRYPTION_CHECKS`, in order.
+    """Open a capsule (spec §7.5): the checks of `_checks.DECRYPTION_CHECKS`, in order.
 
     The steps come in three groups, each a public function, so that a server trying
     several keys (spec §6 rotation) runs the key-independent ones once and learns "not
     this key" from step 4 without an exception: `check_before_opening` (steps 1–3),
     `open_payload` (step 4), `check_plaintext` (steps 5–8); step 9 is the replay guard.
-    A real metrics sink goes through `_decrypt_counted`, which calls back here with the
-    no-op sink.
+    A real metrics sink goes through `_counting.decrypt_counted` (spec §16), which calls
+    back here with the no-op sink.
     """
     if metrics is not NOOP_METRICS:
-        return _decrypt_counted(capsule, env_hash, session_key, now, config, replay_guard,
-                                metrics)
+        return decrypt_counted(decrypt_capsule, metrics, capsule, env_hash, session_key, now,
+                               config, replay_guard)
     # step 0: the typed values validated themselves when they were made
     if not (
         isinstance(capsule, IhpCapsule) and isinstance(env_hash, ServerEnvHash)
@@ -323,61 +262,6 @@ def check_plaintext(capsule: IhpCapsule, plaintext: bytes, now: CapsuleTimestamp
     stamp = _new(CapsuleTimestamp)
     _set(stamp, "seconds", timestamp)
     return _tuple_new(IhpPlaintext, (password, stamp, capsule.header_id))
-
-def _decrypt_counted(
-    capsule: IhpCapsule, env_hash: ServerEnvHash, session_key: SessionKey,
-    now: CapsuleTimestamp, config: IhpConfig, replay_guard: ReplayGuard | None,
-    metrics: MetricsSink,
-) -> IhpPlaintext:
-    metrics.increment(DECRYPT_TOTAL)
-    try:
-        plaintext = decrypt_capsule(capsule, env_hash, session_key, now, config, replay_guard)
-    except IhpError as error:
-        _count_failure(metrics, "decrypt", error.code)
-        raise
-    _count_success(metrics, capsule.version, abs(now.seconds - plaintext.timestamp.seconds))
-    return plaintext
-
-
-def _count_success(metrics: MetricsSink, version: int, drift_seconds: int) -> None:
-    metrics.increment(DECRYPT_SUCCESS, _VERSION_LABELS[version])
-    metrics.observe(DRIFT_SECONDS, drift_seconds)
-
-
-# spec §16: the counters a failure increments besides `.failure`, by operation and code
-_FAILURE_COUNTERS: dict[tuple[str, ErrorCode], str] = {
-    ("encrypt", ErrorCode.INVALID_VERSION): ENCRYPT_VERSION_REJECTED,
-    ("decrypt", ErrorCode.INVALID_VERSION): DECRYPT_VERSION_REJECTED,
-    ("decrypt", ErrorCode.HEADER_ID_MISMATCH): HEADER_MISMATCH,
-    ("decrypt", ErrorCode.STALE_TIMESTAMP): DRIFT_REJECTED,
-}
-_FAILURE = {"encrypt": ENCRYPT_FAILURE, "decrypt": DECRYPT_FAILURE}
-_TOTAL = {"encrypt": ENCRYPT_TOTAL, "decrypt": DECRYPT_TOTAL}
-
-
-def _count_failure(metrics: MetricsSink, operation: str, code: ErrorCode) -> None:
-    metrics.increment(_FAILURE[operation], _CODE_LABELS[code])
-    extra = _FAILURE_COUNTERS.get((operation, code))
-    if extra is not None:
-        metrics.increment(extra)
-
-
-def count_failed_attempt(
-    metrics: MetricsSink, operation: Literal["encrypt", "decrypt"], code: ErrorCode
-) -> None:
-    """Count one failed attempt that `encrypt_capsule` / `decrypt_capsule` did not count:
-    an adapter's step 0 (a typed value that could not be made, a wire form that did not
-    decode), or a decision made from the step functions (`check_before_opening`, …).
-    spec §16: every attempt counted, every failure exactly once."""
-    metrics.increment(_TOTAL[operation])
-    _count_failure(metrics, operation, code)
-
-
-def count_decryption(metrics: MetricsSink, version: int, drift_seconds: int) -> None:
-    """Count one successful decryption attempt made without `decrypt_capsule`'s own
-    counting (a server that tries several keys counts the attempt once, spec §16)."""
-    metrics.increment(DECRYPT_TOTAL)
-    _count_success(metrics, version, drift_seconds)
 
 
 _new = object.__new__

@@ -1,9 +1,9 @@
-"""`IhpConfig`, its builder and `validate` (spec §4)."""
+"""`IhpConfig` and `validate` (spec §4); the runbook's builder is `_builder`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ._constants import (
     DEFAULT_MAX_TIMESTAMP_DRIFT_SECONDS,
@@ -16,7 +16,10 @@ from ._constants import (
 from ._errors import ErrorCode, IhpError
 from ._values import ProtocolVersion
 
-__all__ = ["AEAD_AES256GCM", "IhpConfig", "IhpConfigBuilder", "validate"]
+if TYPE_CHECKING:
+    from ._builder import IhpConfigBuilder
+
+__all__ = ["AEAD_AES256GCM", "IhpConfig", "validate"]
 
 AEAD_AES256GCM = "AES256GCM"  # spec §4: the wire name of the only AEAD
 _KNOWN_VERSIONS = frozenset({PROTOCOL_VERSION_V1, PROTOCOL_VERSION_EXPERIMENTAL_V2})
@@ -42,13 +45,16 @@ class IhpConfig:
 
     @staticmethod
     def builder() -> IhpConfigBuilder:
+        from ._builder import IhpConfigBuilder
+
         return IhpConfigBuilder()
 
     def validate(self) -> None:
         validate(self)
 
 
-def _within(value: object, low: int, high: int) -> bool:
+def within(value: object, low: int, high: int) -> bool:
+    """`value` is an int (not a bool) from `low` to `high`."""
     return type(value) is int and low <= value <= high
 
 
@@ -60,46 +66,11 @@ def validate(config: IhpConfig) -> None:
 
 def _in_range(config: IhpConfig) -> bool:
     return bool(
-        _within(config.max_timestamp_drift, 0, MAX_ALLOWED_DRIFT_SECONDS)
+        within(config.max_timestamp_drift, 0, MAX_ALLOWED_DRIFT_SECONDS)
         and config.allowed_versions
         and all(type(v) is int or type(v) is ProtocolVersion for v in config.allowed_versions)
         and config.allowed_versions <= _KNOWN_VERSIONS
         and config.aead_algorithm == AEAD_AES256GCM
-        and _within(config.max_payload_bytes, 1, MAX_PAYLOAD_BYTES)
-        and _within(config.max_fingerprint_bytes, 1, MAX_FINGERPRINT_BYTES)
+        and within(config.max_payload_bytes, 1, MAX_PAYLOAD_BYTES)
+        and within(config.max_fingerprint_bytes, 1, MAX_FINGERPRINT_BYTES)
     )
-
-
-class IhpConfigBuilder:
-    """The runbook's builder. Only the drift setter checks eagerly (spec §4)."""
-
-    __slots__ = ("_config",)
-
-    def __init__(self) -> None:
-        self._config = IhpConfig()
-
-    def max_timestamp_drift(self, seconds: int) -> IhpConfigBuilder:
-        # spec §4: a negative or > 604,800 drift never reaches the config
-        if not _within(seconds, 0, MAX_ALLOWED_DRIFT_SECONDS):
-            raise IhpError(ErrorCode.INVALID_TIMESTAMP)
-        self._config = replace(self._config, max_timestamp_drift=seconds)
-        return self
-
-    def allowed_versions(self, versions: Iterable[int]) -> IhpConfigBuilder:
-        self._config = replace(self._config, allowed_versions=frozenset(versions))
-        return self
-
-    def aead_algorithm(self, name: str) -> IhpConfigBuilder:
-        self._config = replace(self._config, aead_algorithm=name)
-        return self
-
-    def max_payload_bytes(self, limit: int) -> IhpConfigBuilder:
-        self._config = replace(self._config, max_payload_bytes=limit)
-        return self
-
-    def max_fingerprint_bytes(self, limit: int) -> IhpConfigBuilder:
-        self._config = replace(self._config, max_fingerprint_bytes=limit)
-        return self
-
-    def build(self) -> IhpConfig:
-        return self._config

@@ -44,6 +44,7 @@ def _rows(handle: Handler) -> tuple[Row, ...]:
         return encrypt_with(handle, {"client_nonce": nonce, "timestamp": dec(timestamp)})
 
     b_late = encrypt_with(handle, {"password": hx(b"another password"), "timestamp": dec(_T + 300)})
+    b_dead = encrypt_with(handle, {"password": hx(b"another password"), "timestamp": dec(_T + 301)})
     at_0, at_1, at_300, at_301 = other("t0", _T), other("t1", _T + 1), other("t300", _T + 300), \
         other("t301", _T + 301)
     # step 9 is exercised where the guard answers (reuse, collision) or its scope is tested
@@ -186,7 +187,7 @@ def _rows(handle: Handler) -> tuple[Row, ...]:
             rules=("7.5.order", "7.5.4"),
             steps=(_step(a), _step(tampered, error="InvalidAeadTag")),
         ),
-        *_capacity_rows(a, wrong_key, at_0, at_1, at_300, at_301),
+        *_capacity_rows(a, b_dead, wrong_key, at_0, at_1, at_300, at_301),
         Row(
             tc="window/from-the-capsule-timestamp",
             comment="accepted at now = timestamp - 300, its entry lives until timestamp + 300, "
@@ -199,11 +200,12 @@ def _rows(handle: Handler) -> tuple[Row, ...]:
     )
 
 
-def _capacity_rows(a: dict[str, Any], wrong_key: dict[str, Any], *at: dict[str, Any]
-                   ) -> tuple[Row, ...]:
+def _capacity_rows(a: dict[str, Any], b_dead: dict[str, Any], wrong_key: dict[str, Any],
+                   *at: dict[str, Any]) -> tuple[Row, ...]:
     """A guard sized by `replay_guard_capacity` (shim protocol) filled to capacity: spec §13
-    fail-closed rule, and which entries a full guard may forget. `at` holds capsules with
-    other nonces, sealed at T, T + 1, T + 300 and T + 301."""
+    fail-closed rule, and which entries a full guard may forget. `b_dead` has `a`'s nonce,
+    another payload, and is sealed at T + 301, when `a`'s entry is dead; `at` holds capsules
+    with other nonces, sealed at T, T + 1, T + 300 and T + 301."""
     at_0, at_1, at_300, at_301 = at
     step9, reuse = "7.5.9", "NonceReuse"
 
@@ -236,12 +238,13 @@ def _capacity_rows(a: dict[str, Any], wrong_key: dict[str, Any], *at: dict[str, 
             tc="capacity/live-from-the-capsule-timestamp",
             comment="recorded at now = timestamp - 300, an entry still lives until timestamp "
             "+ 300: a full guard cannot forget it at timestamp + 1 and fails closed; at "
-            "timestamp + 301 it is forgotten",
+            "timestamp + 301 it is forgotten (the second request repeats the guard's "
+            "capacity, as the shim protocol allows)",
             flags=("GuardCapacity",),
             rules=("13.capacity", "13.key", step9),
             steps=(
                 _step(a, now=_T - 300, args=sized(2)),
-                _step(at_1, now=_T + 1),
+                _step(at_1, now=_T + 1, args=sized(2)),
                 _step(at_0, now=_T + 1, error=reuse),
                 _step(at_301, now=_T + 301),
             ),
@@ -256,6 +259,19 @@ def _capacity_rows(a: dict[str, Any], wrong_key: dict[str, Any], *at: dict[str, 
                 _step(a, error="InvalidAeadTag", args={**wrong_key, **sized(1)}),
                 _step(a),
                 _step(at_0, error=reuse),
+            ),
+        ),
+        Row(
+            tc="capacity/nonce-reused-after-its-entry-died",
+            comment="a guard of 1 entry: at timestamp + 301 the first capsule's entry is dead, "
+            "so a capsule with its nonce (another payload, sealed then) is recorded in its "
+            "place; that entry is live, so the guard is full and refuses a fresh capsule",
+            flags=("GuardCapacity",),
+            rules=("13.capacity", "13.key", step9),
+            steps=(
+                _step(a, args=sized(1)),
+                _step(b_dead, now=_T + 301),
+                _step(at_301, now=_T + 301, error=reuse),
             ),
         ),
     )

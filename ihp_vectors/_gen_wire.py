@@ -95,6 +95,17 @@ def _document(text: str) -> dict[str, Any]:
     return {"json": text}
 
 
+def _holding(base: dict[str, Any], key: str, raw: str) -> dict[str, Any]:
+    """capsule_from_json arguments: `base` with an unknown key `key` holding raw JSON text
+    (after the spec's keys: the nonce, network_context and payload close before it)."""
+    return _document(_raw({**base, key: 0}, (key,), raw))
+
+
+def _nested_arrays(depth: int) -> str:
+    """Arrays nested `depth` deep: inside the capsule object, `depth + 1` levels."""
+    return "[" * depth + "]" * depth
+
+
 # --- capsule_from_json: accepted documents --------------------------------------------------
 
 # an unknown key may hold any JSON value (spec §9.1): (tc, the value)
@@ -174,7 +185,7 @@ def _unknown_key_rows(base: dict[str, Any]) -> tuple[Row, ...]:
             Row(
                 tc=f"unknown-key/{tc}",
                 comment=f"an unknown key holding {comment}: ignored, not an integer field",
-                args=_document(_raw({**base, "x_unknown": 0}, ("x_unknown",), raw)),
+                args=_holding(base, "x_unknown", raw),
                 rules=("9.1.unknown-keys",),
             )
             for tc, raw, comment in _UNKNOWN_NUMBERS
@@ -196,6 +207,30 @@ def _unknown_key_rows(base: dict[str, Any]) -> tuple[Row, ...]:
     )
 
 
+def _depth_valid_rows(base: dict[str, Any]) -> tuple[Row, ...]:
+    """Nesting counted as docs/INTERPRETATIONS.md says (the capsule object is level 1),
+    on structure only: brackets inside a string are text."""
+    brackets = '"' + "[" * 70 + "\\" + "{" * 70  # an escaped quote and backslash among them
+    return (
+        Row(
+            tc="depth/64-levels",
+            comment="an unknown key holding arrays nested 63 deep, after the spec's keys: "
+            "64 levels with the capsule object, the deepest accepted",
+            args=_holding(base, "x_deep", _nested_arrays(63)),
+            flags=("Boundary", "JsonUnknownKey"),
+            rules=("9.1.depth", "9.1.unknown-keys"),
+        ),
+        Row(
+            tc="depth/brackets-in-a-string",
+            comment="an unknown key holding a string of 140 brackets (and an escaped quote "
+            "and backslash): text, not nesting",
+            args=_holding(base, "x_text", json.dumps(brackets)),
+            flags=("JsonUnknownKey",),
+            rules=("9.1.depth", "9.1.unknown-keys"),
+        ),
+    )
+
+
 def _from_json_valid(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
     pad = _MIB - len(_compact(base)) - len(',"x_pad":""')
     one_mib = Row(
@@ -210,6 +245,7 @@ def _from_json_valid(handle: Handler, base: dict[str, Any]) -> list[CaseSpec]:
         *table.cases(_layout_rows(handle, base)),
         *Table(prefix="from-json/", flags=("JsonUnknownKey",)).cases(_unknown_key_rows(base)),
         table.case(one_mib),
+        *table.cases(_depth_valid_rows(base)),
     ]
 
 
@@ -258,6 +294,13 @@ def _syntax_rows(base: dict[str, Any]) -> tuple[Row, ...]:
             error="Codec",
         ),
         Row(tc="syntax/null", comment="null, not an object", args=_document("null"), error="Codec"),
+        Row(
+            tc="syntax/nan-in-unknown-key",
+            comment="an unknown key holding NaN, which is not JSON (ignoring the key does not "
+            "make the document JSON)",
+            args=_holding(base, "x_unknown", "NaN"),
+            error="Codec",
+        ),
         *(
             Row(
                 tc=f"missing/{key}",
@@ -507,14 +550,23 @@ def _depth_rows(base: dict[str, Any]) -> tuple[Row, ...]:
     deep, rules = ("JsonUnknownKey",), ("9.1.depth",)
 
     def holding(raw: str) -> dict[str, Any]:
-        return _document(_raw({**base, "x_deep": 0}, ("x_deep",), raw))
+        return _holding(base, "x_deep", raw)
 
     return (
+        Row(
+            tc="depth/65-levels",
+            comment="an unknown key holding arrays nested 64 deep, after the spec's keys: "
+            "65 levels with the capsule object, one past the limit",
+            args=holding(_nested_arrays(64)),
+            error="Codec",
+            flags=(*deep, "Boundary"),
+            rules=rules,
+        ),
         *(
             Row(
                 tc=f"depth/unknown-key-{depth}",
                 comment=f"an unknown key holding arrays nested {depth} deep",
-                args=holding("[" * depth + "]" * depth),
+                args=holding(_nested_arrays(depth)),
                 error="Codec",
                 flags=deep,
                 rules=rules,
@@ -540,20 +592,51 @@ def _depth_rows(base: dict[str, Any]) -> tuple[Row, ...]:
     )
 
 
+def _too_big_rows(base: dict[str, Any]) -> tuple[Row, ...]:
+    """One byte past 1 MiB of UTF-8 (spec §9.1), padded in an unknown key with ASCII or with
+    two-byte characters (then under 1 MiB counted in characters)."""
+    pad = _MIB - len(_compact(base)) - len(',"x_pad":""') + 1
+    two_byte = _compact(base)[:-1] + ',"x_pad":"' + "a" * (pad % 2) + "\u00e9" * (pad // 2) + '"}'
+    return (
+        Row(
+            tc="size/1-mib-plus-1",
+            comment="1 MiB + 1 byte",
+            args=_document(_compact({**base, "x_pad": "a" * pad})),
+            error="Codec",
+            flags=("SizeLimit", "Boundary"),
+            rules=("9.1.size",),
+        ),
+        Row(
+            tc="size/1-mib-plus-1-utf8",
+            comment=f"1 MiB + 1 byte of UTF-8 in {len(two_byte):,} characters (the padding "
+            "is two-byte characters): the limit counts bytes",
+            args=_document(two_byte),
+            error="Codec",
+            flags=("SizeLimit", "Boundary", "Utf8ByteLength"),
+            rules=("9.1.size",),
+        ),
+    )
+
+
+def _general_layout_rows(base: dict[str, Any]) -> tuple[Row, ...]:
+    """Rules the canonical-layout rows test, in another layout (an implementation may read
+    the canonical layout on a path of its own, as the reference does)."""
+    return (
+        Row(
+            tc="bytes/nonce-11-indented",
+            comment="11 nonce elements, the document indented",
+            args=_document(json.dumps({**base, "client_nonce": _NONCE[:11]}, indent=1)),
+            error="Codec",
+            rules=("9.1.nonce-len",),
+        ),
+    )
+
+
 def _from_json_invalid(base: dict[str, Any]) -> list[CaseSpec]:
     table = Table(prefix="from-json/")
     strict = Table(prefix="from-json/", flags=("JsonStrictness",))
-    pad = _MIB - len(_compact(base)) - len(',"x_pad":""') + 1
-    too_big = Row(
-        tc="size/1-mib-plus-1",
-        comment="1 MiB + 1 byte",
-        args=_document(_compact({**base, "x_pad": "a" * pad})),
-        error="Codec",
-        flags=("SizeLimit", "Boundary"),
-        rules=("9.1.size",),
-    )
     return [
-        table.case(too_big),
+        *table.cases(_too_big_rows(base)),
         *Table(prefix="from-json/", flags=("JsonStrictness",), rules=("9.1.json",)).cases(
             _syntax_rows(base)
         ),
@@ -563,6 +646,7 @@ def _from_json_invalid(base: dict[str, Any]) -> list[CaseSpec]:
         ).cases(_duplicate_rows(base)),
         *strict.cases(_replaced_rows(base, "integer/", _NOT_INTEGERS)),
         *strict.cases(_replaced_rows(base, "bytes/", _NOT_BYTE_ARRAYS)),
+        *strict.cases(_general_layout_rows(base)),
         *table.cases(_depth_rows(base)),
     ]
 
