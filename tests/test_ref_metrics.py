@@ -55,7 +55,8 @@ def test_encrypt_counts_total_success_and_version_rejection() -> None:
     args = (IhpConfig(), 44, ihp.ClientNonce(GOLDEN.nonce), ihp.ServerProfileId(1),
             GOLDEN.network, GOLDEN.env_hash, KEY, ihp.PasswordMaterial(b"pw"),
             CapsuleTimestamp(T0))
-    ihp.encrypt_capsule(1, *args, metrics=metrics)
+    # counting changes nothing of the result: the same capsule as without a sink
+    assert ihp.encrypt_capsule(1, *args, metrics=metrics) == ihp.encrypt_capsule(1, *args)
     with pytest.raises(IhpError):
         ihp.encrypt_capsule(2, *args, metrics=metrics)
     assert metrics.count("ihp.encrypt.total") == 2
