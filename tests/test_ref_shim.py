@@ -189,6 +189,13 @@ def test_malformed_requests_get_a_response_never_an_exception(request_obj: objec
         code.value for code in ihp.ErrorCode}
 
 
+@pytest.mark.parametrize("op", ["no_such_op", 5, None, ["hello"]])
+def test_an_operation_the_shim_lacks_is_unsupported_with_the_same_id(op: object) -> None:
+    # shim protocol: {"id": <same>, "ok": false, "unsupported": true}
+    response = ShimSession().handle({"id": "r-7", "op": op, "args": {}})
+    assert response == {"id": "r-7", "ok": False, "unsupported": True}
+
+
 def test_a_request_holding_a_huge_integer_keeps_its_id() -> None:
     line = ('{"id":42,"op":"capsule_from_json","args":{"json":"{}","pad":' + "1" * 4400 + "}}")
     response = json.loads(ShimSession().handle_line(line.encode()))
