@@ -3,8 +3,10 @@ are broken at once (the order of `ENCRYPTION_CHECKS` and `DECRYPTION_CHECKS`).""
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import _independent as indep
@@ -138,6 +140,48 @@ def test_wrong_python_types_are_type_errors_not_protocol_errors() -> None:
         ihp.decrypt_capsule(b"capsule", ENV, KEY, CapsuleTimestamp(T0), IhpConfig())  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         ihp.ClientNonce("not bytes")  # type: ignore[arg-type]
+
+
+_RAW_FORMS: dict[str, object] = {  # each typed argument as the plain value it wraps
+    "config": {"max_timestamp_drift": 300}, "client_nonce": GOLDEN.nonce,
+    "server_profile_id": 1, "network_context": (5, 120), "env_hash": ENV.value,
+    "session_key": KEY.value, "password": b"pw", "timestamp": T0, "now": T0,
+    "capsule": sealed(GOLDEN).payload,
+}
+
+
+@pytest.mark.parametrize("name", ["config", "client_nonce", "server_profile_id",
+                                  "network_context", "env_hash", "session_key", "password",
+                                  "timestamp"])
+def test_encrypt_takes_only_the_typed_values(name: str) -> None:
+    args: dict[str, Any] = {
+        "version": 1, "config": IhpConfig(), "header_id": 44,
+        "client_nonce": ihp.ClientNonce(GOLDEN.nonce), "server_profile_id": ihp.ServerProfileId(1),
+        "network_context": ihp.IhpNetworkContext(5, 120), "env_hash": ENV, "session_key": KEY,
+        "password": ihp.PasswordMaterial(b"pw"), "timestamp": CapsuleTimestamp(T0)}
+    with pytest.raises(TypeError):
+        ihp.encrypt_capsule(**{**args, name: _RAW_FORMS[name]})
+
+
+@pytest.mark.parametrize("name", ["capsule", "env_hash", "session_key", "now", "config"])
+def test_decrypt_takes_only_the_typed_values(name: str) -> None:
+    args: dict[str, Any] = {"capsule": sealed(GOLDEN), "env_hash": ENV, "session_key": KEY,
+                            "now": CapsuleTimestamp(T0), "config": IhpConfig()}
+    with pytest.raises(TypeError):
+        ihp.decrypt_capsule(**{**args, name: _RAW_FORMS[name]})
+
+
+@pytest.mark.parametrize("field,value", [
+    ("client_nonce", GOLDEN.nonce), ("server_profile_id", 1), ("network_context", (5, 120)),
+    ("payload", "text"), ("payload", [1, 2]), ("payload", None), ("payload", 5)])
+def test_a_capsule_field_of_another_python_type_is_a_type_error(field: str,
+                                                                value: object) -> None:
+    c = sealed(GOLDEN)
+    fields = {"version": c.version, "header_id": c.header_id, "client_nonce": c.client_nonce,
+              "server_profile_id": c.server_profile_id, "network_context": c.network_context,
+              "payload": c.payload}
+    with pytest.raises(TypeError):
+        IhpCapsule(**{**fields, field: value})  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ decryption §7.5
@@ -285,6 +329,34 @@ def _coded_steps(table: tuple[tuple[int, str, ErrorCode | None], ...]) -> list[t
     return [(step, code) for step, _, code in table if code is not None]
 
 
+def _spec_steps(section: str) -> dict[int, str]:
+    """spec §7.4 / §7.5: step number -> the step's text (its list item, anchors dropped)."""
+    text = (Path(__file__).resolve().parents[1] / "spec" / "ihp-v1.md").read_text("utf-8")
+    body = text.split(f"\n### {section} ", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    items = re.findall(rf'<a name="rule-{re.escape(section)}\.(\d+)"></a>(.*?)(?=\n\d+\. |\n\n)',
+                       body, re.DOTALL)
+    return {int(number): " ".join(item.split()) for number, item in items}
+
+
+@pytest.mark.parametrize("section,table", [("7.4", ihp.ENCRYPTION_CHECKS),
+                                           ("7.5", ihp.DECRYPTION_CHECKS)], ids=["7.4", "7.5"])
+def test_the_check_tables_are_the_spec_steps(
+        section: str, table: tuple[tuple[int, str, ErrorCode | None], ...]) -> None:
+    steps = _spec_steps(section)
+    assert sorted(steps) == [step for step, _, _ in table]
+    for step, rule, code in table:
+        spans = set(re.findall(r"`([^`]+)`", steps[step]))
+        if code is not None:
+            assert code.value in spans, (step, steps[step])
+        if step == 0 or (section, step) in {("7.5", 5), ("7.5", 9)}:
+            continue  # these sum up several rules in a few words
+        # otherwise the table's rule (before its parenthesis) is how the spec's step begins
+        plain = steps[step].replace("`", "").replace("**", "")
+        head = rule.split(" (")[0]
+        assert plain.startswith(head) and plain[len(head):][:1] in {"", " ", ",", "."}, (
+            step, rule, plain)
+
+
 def test_every_coded_check_of_the_tables_has_a_way_to_break_it() -> None:
     assert set(_BREAK_ENCRYPTION) == {s for s, _ in _coded_steps(ihp.ENCRYPTION_CHECKS)}
     assert set(_BREAK_DECRYPTION) == {s for s, _ in _coded_steps(ihp.DECRYPTION_CHECKS)}
@@ -358,6 +430,27 @@ def test_values_are_frozen_and_slotted() -> None:
         first = next(iter(type(value).__dataclass_fields__))  # type: ignore[union-attr]
         with pytest.raises(AttributeError):  # dataclasses.FrozenInstanceError
             setattr(value, first, getattr(value, first))
+
+
+_I64 = 2**63  # spec §7.1 types: u8, u16, u64; §7.3: a timestamp is any i64 but its minimum
+_VALUE_RANGES = [  # (make, lowest, highest, the code outside)
+    (ihp.ServerProfileId, 0, 2**64 - 1, ErrorCode.CODEC),
+    (CapsuleTimestamp, -_I64 + 1, _I64 - 1, ErrorCode.INVALID_TIMESTAMP),
+    (lambda v: ihp.IhpNetworkContext(v, 120), 0, 2**8 - 1, ErrorCode.CODEC),
+    (lambda v: ihp.IhpNetworkContext(5, v), 0, 2**16 - 1, ErrorCode.CODEC),
+]
+
+
+@pytest.mark.parametrize("make,low,high,code", _VALUE_RANGES,
+                         ids=["profile_id", "timestamp", "rtt_bucket", "path_hint"])
+def test_a_value_takes_exactly_its_types_range(make: Any, low: int, high: int,
+                                               code: ErrorCode) -> None:
+    for inside in (low, low + 1, high - 1, high):
+        make(inside)
+    for outside in (low - 1, high + 1):
+        with pytest.raises(IhpError) as info:
+            make(outside)
+        assert info.value.code is code
 
 
 @pytest.mark.parametrize("field,value", [("version", -1), ("version", 256), ("header_id", -1),

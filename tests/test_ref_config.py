@@ -92,3 +92,13 @@ def test_allowed_versions_of_any_iterable_become_a_frozenset(versions: object) -
     config = IhpConfig(allowed_versions=versions)  # type: ignore[arg-type]
     assert type(config.allowed_versions) is frozenset and config.allowed_versions == {1, 2}
     config.validate()
+
+
+def test_every_builder_setter_returns_the_builder_and_sets_its_field() -> None:
+    # the runbook chains the setters; each one must hand the builder back
+    config = (IhpConfig.builder().max_timestamp_drift(60).allowed_versions([2])
+              .aead_algorithm("CHACHA20POLY1305").max_payload_bytes(7)
+              .max_fingerprint_bytes(9).build())
+    assert config == IhpConfig(max_timestamp_drift=60, allowed_versions=frozenset({2}),
+                               aead_algorithm="CHACHA20POLY1305", max_payload_bytes=7,
+                               max_fingerprint_bytes=9)

@@ -7,6 +7,7 @@ here, and so does a row the spec adds or drops.
 
 from __future__ import annotations
 
+import pickle
 import re
 from pathlib import Path
 
@@ -46,3 +47,11 @@ def test_each_code_has_the_spec_telemetry_code_and_fixed_message(
     error = IhpError(error_code)
     assert (error.code, error.telemetry, str(error)) == (error_code, telemetry, message)
     assert repr(error) == f"IhpError({code})"
+
+
+@pytest.mark.parametrize("code", list(ErrorCode), ids=[c.value for c in ErrorCode])
+def test_an_error_survives_pickling_with_its_code_and_fixed_message(code: ErrorCode) -> None:
+    # an error crosses process boundaries (a worker pool sends it back pickled)
+    error = pickle.loads(pickle.dumps(IhpError(code)))
+    assert type(error) is IhpError
+    assert (error.code, str(error), repr(error)) == (code, code.message, f"IhpError({code})")

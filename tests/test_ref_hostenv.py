@@ -74,3 +74,21 @@ def test_a_file_that_cannot_be_read_is_empty(tmp_path: Path) -> None:
     (tmp_path / "f").write_bytes(b"a\xffb")
     assert hostenv._read(str(tmp_path / "f")) == "a\ufffdb"
     assert hostenv._read(str(tmp_path / "missing")) == ""
+
+
+def test_a_value_is_kept_whole_after_its_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the CPU model after the first colon, colons and all; the OS name inside its quotes
+    _host(monkeypatch, {"/proc/cpuinfo": "model name\t: Example: CPU rev 2\n",
+                        "/etc/os-release": 'PRETTY_NAME="Xubuntu 24.04 LTS"\n'}, [])
+    sep = detect_server_environment_profile({})
+    assert (sep.cpu_fingerprint, sep.os_fingerprint) == (
+        "cpu:Example: CPU rev 2", "os:Xubuntu 24.04 LTS:arm64")
+
+
+def test_the_process_environment_is_read_only_when_no_environment_is_given(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IHP_CPU_FINGERPRINT", "cpu:from-os-environ")
+    assert detect_server_environment_profile().cpu_fingerprint == "cpu:from-os-environ"
+    given = detect_server_environment_profile({"IHP_CPU_FINGERPRINT": "cpu:given"})
+    assert given.cpu_fingerprint == "cpu:given"
+    assert detect_server_environment_profile({}).cpu_fingerprint != "cpu:from-os-environ"

@@ -55,7 +55,8 @@ def test_encrypt_counts_total_success_and_version_rejection() -> None:
     args = (IhpConfig(), 44, ihp.ClientNonce(GOLDEN.nonce), ihp.ServerProfileId(1),
             GOLDEN.network, GOLDEN.env_hash, KEY, ihp.PasswordMaterial(b"pw"),
             CapsuleTimestamp(T0))
-    ihp.encrypt_capsule(1, *args, metrics=metrics)
+    # counting changes nothing of the result: the same capsule as without a sink
+    assert ihp.encrypt_capsule(1, *args, metrics=metrics) == ihp.encrypt_capsule(1, *args)
     with pytest.raises(IhpError):
         ihp.encrypt_capsule(2, *args, metrics=metrics)
     assert metrics.count("ihp.encrypt.total") == 2
@@ -191,3 +192,32 @@ def test_metric_table_gives_each_metric_the_spec_kind_and_labels() -> None:
     spec = _spec_metric_table()
     assert len(spec) == 12
     assert {name: (m.kind, m.labels) for name, m in ihp.METRIC_NAMES.items()} == spec
+
+
+@pytest.mark.parametrize("version", [0, 1, 2, 255])
+def test_count_decryption_labels_any_u8_version(version: int) -> None:
+    # spec §16: `ihp.decrypt.success` by `version`, a capsule's u8
+    metrics = ihp.RecordingMetrics()
+    ihp.count_decryption(metrics, version, 3)
+    assert metrics.count("ihp.decrypt.success", version=str(version)) == 1
+    assert metrics.count("ihp.decrypt.total") == 1
+    assert metrics.observations["ihp.drift.seconds"] == [3]
+
+
+@pytest.mark.parametrize("version", [256, 1000])
+def test_count_decryption_never_labels_a_version_outside_u8(version: int) -> None:
+    metrics = ihp.RecordingMetrics()
+    with pytest.raises((IndexError, ValueError, TypeError)):
+        ihp.count_decryption(metrics, version, 3)
+    assert metrics.total("ihp.decrypt.success") == 0
+
+
+@pytest.mark.parametrize("operation", ["encrypt", "decrypt"])
+def test_count_failed_attempt_counts_the_attempt_and_its_one_failure(operation: str) -> None:
+    # spec §16: every attempt counted, every failure exactly once, with its telemetry code
+    metrics = ihp.RecordingMetrics()
+    ihp.count_failed_attempt(metrics, operation, ihp.ErrorCode.INVALID_VERSION)  # type: ignore[arg-type]
+    assert metrics.count(f"ihp.{operation}.total") == 1
+    code = ihp.ErrorCode.INVALID_VERSION.telemetry  # spec §8
+    assert metrics.count(f"ihp.{operation}.failure", code=code) == 1
+    assert metrics.count(f"ihp.{operation}.version_rejected") == 1

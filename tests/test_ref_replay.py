@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from _ref_support import GOLDEN, sealed
 
@@ -137,3 +140,20 @@ def test_a_guard_capacity_is_a_positive_int(capacity: object) -> None:
     with pytest.raises(ValueError):
         ihp.ReplayGuard(capacity=capacity)  # type: ignore[arg-type]
     assert ihp.ReplayGuard(capacity=1).capacity == 1
+
+
+def test_the_default_capacity_is_the_documented_one() -> None:
+    # docs/INTERPRETATIONS.md states the reference's default; the shim protocol asks at
+    # least 65,536 entries of a guard made without a capacity
+    root = Path(__file__).resolve().parents[1]
+    row = next(line for line in (root / "docs" / "INTERPRETATIONS.md").read_text().splitlines()
+               if line.startswith("| replay-guard capacity |"))
+    documented = re.search(r"2\^(\d+) entries by default", row)
+    assert documented, row
+    shim_floor = re.search(r"at least ([0-9,]+)",
+                           (root / "spec" / "shim-protocol.md").read_text().split(
+                               "Without a capacity a guard holds", 1)[1])
+    assert shim_floor
+    capacity = ihp.ReplayGuard().capacity
+    assert capacity == 2 ** int(documented.group(1)) == ihp.DEFAULT_REPLAY_CAPACITY
+    assert capacity >= int(shim_floor.group(1).replace(",", ""))

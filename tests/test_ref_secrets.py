@@ -91,3 +91,41 @@ def test_password_material_compares_in_constant_time_and_cannot_be_hashed(
     assert seen == [(b"pw", b"pw"), (b"pw", b"pX")]
     with pytest.raises(TypeError):
         hash(ihp.PasswordMaterial(b"pw"))
+
+
+@pytest.mark.parametrize("value", [list(KEY_BYTES), KEY_BYTES.decode("latin-1"), 32, None])
+@pytest.mark.parametrize("cls", [ihp.MasterKey, ihp.ProfileKey, ihp.SessionKey])
+def test_a_key_from_anything_but_bytes_is_a_type_error(cls: type, value: object) -> None:
+    # a list of 32 ints would make a bytearray: it is misuse all the same
+    with pytest.raises(TypeError, match=rf"^{cls.__name__} must be bytes$"):  # names the misuse
+        cls(value)
+
+
+def test_keys_of_different_kinds_are_never_equal_even_with_the_same_bytes() -> None:
+    master, profile = ihp.MasterKey(KEY_BYTES), ihp.ProfileKey(KEY_BYTES)
+    assert master == ihp.MasterKey(KEY_BYTES) and master != ihp.MasterKey(bytes(32))
+    assert master != profile and profile != master
+    assert (master == KEY_BYTES) is False and (master == bytearray(KEY_BYTES)) is False
+    assert master != KEY_BYTES
+
+
+def test_a_password_never_equals_its_bare_bytes() -> None:
+    password = ihp.PasswordMaterial(PASSWORD)
+    assert (password == PASSWORD) is False and password != PASSWORD
+    with pytest.raises(TypeError, match="PasswordMaterial is not hashable"):
+        {password}  # noqa: B018
+
+
+def test_an_env_hash_is_public_and_its_repr_shows_it() -> None:
+    # spec §5: the server publishes its environment hash; not a secret
+    text = repr(GOLDEN.env_hash)
+    assert text == f"ServerEnvHash({GOLDEN.env_hash.value.hex()})"
+
+
+def test_a_replay_guard_repr_counts_its_entries_and_hides_their_nonces() -> None:
+    guard = ihp.ReplayGuard(capacity=4)
+    ihp.decrypt_capsule(sealed(GOLDEN), GOLDEN.env_hash, GOLDEN.session_key(),
+                        CapsuleTimestamp(GOLDEN.timestamp), IhpConfig(), guard)
+    text = repr(guard)
+    assert "entries=1" in text and "capacity=4" in text
+    _assert_clean(text, GOLDEN.nonce, GOLDEN.password)

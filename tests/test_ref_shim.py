@@ -3,16 +3,21 @@ spec's codes, malformed requests answered (never a traceback), order kept when p
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from _ref_support import FIXTURE_HEX, GOLDEN, sealed
 
 import ihp_ref as ihp
+from ihp_ref import shim
 from ihp_ref.shim import PROTOCOL, ShimSession
 
 CAPSULE = sealed(GOLDEN)
@@ -41,13 +46,33 @@ def _error(op: str, args: dict[str, Any]) -> str:
     return str(response["error"])
 
 
-def test_hello_lists_every_operation_of_the_protocol() -> None:
-    result = _call("hello", {"protocol": PROTOCOL})["result"]
+SHIM_PROTOCOL = Path(__file__).resolve().parents[1] / "spec" / "shim-protocol.md"
+
+
+def _operations_table() -> dict[str, str]:
+    """op -> its result cell, from the shim protocol's table of operations."""
+    section = SHIM_PROTOCOL.read_text(encoding="utf-8").split("\n## Operations", 1)[1]
+    rows = (re.match(r"\| `(\w+)` \| .* \| (.+) \|\Z", line.strip())
+            for line in section.split("\n## ", 1)[0].splitlines())
+    table = {row.group(1): row.group(2) for row in rows if row}
+    assert "hello" in table and len(table) >= 13, f"operations table not found in {SHIM_PROTOCOL}"
+    return table
+
+
+def test_hello_answers_as_the_shim_protocol_says() -> None:
+    table = _operations_table()
+    expected = table["hello"]  # {"protocol": "ihp-shim/1", "implementation": str, ...}
+    protocol = re.search(r'"protocol": "([^"]+)"', expected)
+    assert protocol and protocol.group(1) == PROTOCOL
+    response = ShimSession().handle({"id": 1, "op": "hello", "args": {"protocol": PROTOCOL}})
+    assert response["id"] == 1 and response["ok"] is True
+    result = response["result"]
+    assert list(result) == re.findall(r'"(\w+)":', expected)
     assert result["protocol"] == PROTOCOL
-    assert set(result["ops"]) >= {
-        "config_validate", "sep_hash", "derive_profile_key", "derive_session_key",
-        "encrypt_capsule", "decrypt_capsule", "capsule_from_json", "capsule_to_json",
-        "capsule_from_binary", "capsule_to_binary", "session_token", "rtt_bucket"}
+    assert type(result["implementation"]) is str and result["implementation"]
+    assert result["version"] == ihp.__version__
+    # the reference implements every operation of the table (hello included)
+    assert sorted(result["ops"]) == sorted(table)
 
 
 def test_encrypt_then_decrypt_through_the_shim() -> None:
@@ -122,6 +147,17 @@ def test_argument_errors_get_the_spec_codes(op: str, changes: dict[str, Any], co
     assert _error(op, base | changes) == code
 
 
+@pytest.mark.parametrize("field,value", [
+    ("version", -1), ("version", 256), ("header_id", "-1"), ("server_profile_id", str(2**64)),
+    ("network_context", {"rtt_bucket": -1, "path_hint": 120}),
+    ("network_context", {"rtt_bucket": 5, "path_hint": -1})])
+def test_decrypt_step0_a_capsule_field_outside_its_type_wins_over_the_nonce_length(
+        field: str, value: object) -> None:
+    # spec §7.5 step 0: a capsule field outside its type → Codec; then the nonce's length
+    capsule = CAPSULE_ARG | {field: value, "client_nonce": "00" * 11}
+    assert _error("decrypt_capsule", DECRYPT_ARGS | {"capsule": capsule}) == "Codec"
+
+
 def test_decrypt_step0_key_error_wins_over_nonce_error() -> None:
     args = DECRYPT_ARGS | {"session_key": "00",
                            "capsule": CAPSULE_ARG | {"client_nonce": "00"}}
@@ -151,6 +187,13 @@ def test_malformed_requests_get_a_response_never_an_exception(request_obj: objec
     assert response["ok"] is False
     assert response.get("unsupported") is True or response["error"] in {
         code.value for code in ihp.ErrorCode}
+
+
+@pytest.mark.parametrize("op", ["no_such_op", 5, None, ["hello"]])
+def test_an_operation_the_shim_lacks_is_unsupported_with_the_same_id(op: object) -> None:
+    # shim protocol: {"id": <same>, "ok": false, "unsupported": true}
+    response = ShimSession().handle({"id": "r-7", "op": op, "args": {}})
+    assert response == {"id": "r-7", "ok": False, "unsupported": True}
 
 
 def test_a_request_holding_a_huge_integer_keeps_its_id() -> None:
@@ -212,6 +255,17 @@ def test_a_config_that_is_not_an_object_is_config(op: str, args: dict[str, Any],
 def test_a_timestamp_that_is_not_a_decimal_string_is_codec(
         op: str, key: str, args: dict[str, Any], value: object) -> None:
     assert _error(op, args | {key: value}) == "Codec"
+
+
+@pytest.mark.parametrize("value", ["9" * 41, "-" + "9" * 41, "1" + "0" * 400, "-0" + "9" * 60])
+@pytest.mark.parametrize("op,key,args", [("decrypt_capsule", "now", DECRYPT_ARGS),
+                                         ("encrypt_capsule", "timestamp", ENCRYPT_ARGS),
+                                         ("session_token", "timestamp", {})])
+def test_a_decimal_timestamp_of_any_length_outside_i64_is_invalid_timestamp(
+        op: str, key: str, args: dict[str, Any], value: str) -> None:
+    # docs/INTERPRETATIONS.md: a decimal string outside i64 is InvalidTimestamp, however long
+    base = args or {"session_key": "00" * 32, "client_nonce": "00" * 12}
+    assert _error(op, base | {key: value}) == "InvalidTimestamp"
 
 
 def _line_error(op: str, args: dict[str, Any], key: str, number: str) -> dict[str, Any]:
@@ -328,3 +382,39 @@ def test_a_bug_in_an_operation_is_shim_internal_error_and_keeps_the_id(
     response = session.handle({"id": 9, "op": "rtt_bucket", "args": {}})
     assert response == {"id": 9, "ok": False, "error": "ShimInternalError",
                         "detail": "RuntimeError"}
+
+
+@pytest.mark.parametrize("stdout_fails", [False, True])
+def test_main_serves_stdin_until_it_closes_and_returns_zero(
+        monkeypatch: pytest.MonkeyPatch, stdout_fails: bool) -> None:
+    # `ihp-ref-shim` exits 0 at the end of its input, and when the runner hangs up on it
+    class Closed(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise BrokenPipeError
+    stdout = Closed() if stdout_fails else io.BytesIO()
+    request = json.dumps({"id": 3, "op": "hello", "args": {"protocol": PROTOCOL}})
+    # main() reads and writes the binary buffers of sys.stdin and sys.stdout
+    monkeypatch.setattr(sys, "stdin", SimpleNamespace(buffer=io.BytesIO(request.encode() + b"\n")))
+    monkeypatch.setattr(sys, "stdout", SimpleNamespace(buffer=stdout))
+    assert shim.main() == 0
+    if not stdout_fails:
+        assert json.loads(stdout.getvalue())["result"]["protocol"] == PROTOCOL
+
+
+@pytest.mark.parametrize("value", ["0x00", "0X00", "zz", " 00", "00 ", "0", "é0", "0\n"])
+@pytest.mark.parametrize("key", ["session_key", "client_nonce", "password", "env_hash"])
+def test_a_hex_argument_that_is_not_an_even_run_of_hex_digits_is_codec(key: str,
+                                                                       value: str) -> None:
+    # the shim protocol's "hex": lower- or upper-case digits, two a byte, nothing else
+    assert _error("encrypt_capsule", ENCRYPT_ARGS | {key: value}) == "Codec"
+
+
+@pytest.mark.parametrize("samples", [5, None, "12", {"a": 1}, [True], ["5"], [None], [[1]]])
+def test_rtt_samples_of_the_wrong_json_type_are_codec(samples: object) -> None:
+    assert _error("rtt_bucket", {"samples_ms": samples}) == "Codec"
+
+
+@pytest.mark.parametrize("versions", [5, None, "1", {"1": 1}, [1.0], [True], ["1"], [[1]]])
+def test_allowed_versions_of_the_wrong_json_type_make_the_config_invalid(
+        versions: object) -> None:
+    assert _error("config_validate", {"config": {"allowed_versions": versions}}) == "Config"

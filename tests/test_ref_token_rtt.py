@@ -44,3 +44,10 @@ def test_rtt_without_finite_samples_is_codec(samples: list[float]) -> None:
     with pytest.raises(IhpError) as info:
         ihp.rtt_bucket_from_samples(samples)
     assert info.value.code is ErrorCode.CODEC
+
+
+@pytest.mark.parametrize("sample", ["5", True, b"5", None, 5j])
+def test_a_sample_that_is_not_a_real_number_is_a_type_error(sample: object) -> None:
+    # misuse, not a protocol error: a bool or a numeric string is not a round-trip time
+    with pytest.raises(TypeError):
+        ihp.rtt_bucket_from_samples([10.0, sample])  # type: ignore[list-item]

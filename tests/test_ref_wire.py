@@ -189,8 +189,28 @@ def test_json_over_one_mebibyte_is_codec() -> None:
     assert _codec(lambda: ihp.capsule_from_json(multibyte)) is ErrorCode.CODEC
 
 
+@pytest.mark.parametrize("kind", [str, bytes, bytearray, memoryview])
+def test_json_of_exactly_one_mebibyte_is_accepted_and_one_byte_more_is_codec(kind: type) -> None:
+    # spec §9.1: at most 1 MiB, whichever type carries the document
+    exact = CANONICAL + " " * ((1 << 20) - len(CANONICAL))
+
+    def document(text: str) -> object:
+        return text if kind is str else kind(text.encode())
+    assert ihp.capsule_from_json(document(exact)) == CAPSULE  # type: ignore[arg-type]
+    assert _codec(lambda: ihp.capsule_from_json(document(exact + " "))) is ErrorCode.CODEC  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("document", [None, 5, ["{}"], {"version": 1}])
+def test_json_of_a_document_neither_text_nor_bytes_is_a_type_error(document: object) -> None:
+    with pytest.raises(TypeError):
+        ihp.capsule_from_json(document)  # type: ignore[arg-type]
+
+
 def test_json_invalid_utf8_is_codec() -> None:
     assert _codec(lambda: ihp.capsule_from_json(b'{"x":"\xff"}')) is ErrorCode.CODEC
+    # a text holding a lone surrogate has no UTF-8 form (spec §9.1: valid UTF-8 JSON)
+    lone = CANONICAL[:-1] + ',"x":"\ud800"}'
+    assert _codec(lambda: ihp.capsule_from_json(lone)) is ErrorCode.CODEC
 
 
 # ------------------------------------------------------------------ binary §9.2
@@ -221,6 +241,21 @@ def test_binary_accepts_the_largest_payload_and_rejects_one_more() -> None:
     assert len(ihp.capsule_from_binary(form(65_572)).payload) == 65_572
     assert _codec(lambda: ihp.capsule_from_binary(form(65_573))) is ErrorCode.CODEC
 
+
+
+def _near_canonical(text: str) -> list[str]:
+    """Documents one slip away from canonical text, none of them JSON: a stray character
+    at every place, and every integer field followed by a letter."""
+    slips = [text[:i] + junk + text[i:] for i in range(len(text) + 1) for junk in "X+.-"]
+    return [*slips, re.sub(r'(":)([0-9]+)', r"\1\2X", text)]
+
+
+def test_json_a_slip_from_the_canonical_layout_is_codec() -> None:
+    # the fast path must accept only what the general decoder accepts: JSON
+    for text in _near_canonical(ihp.capsule_to_json(
+            ihp.IhpCapsule(1, 44, CAPSULE.client_nonce, CAPSULE.server_profile_id,
+                           ihp.IhpNetworkContext(5, 120), b"\x00\x01\xff"))):
+        assert _outcome(text) is ErrorCode.CODEC, text
 
 # ------------------------------------------------------------------ HTTP §9.3
 
@@ -317,3 +352,15 @@ def test_http_integers_at_zero_are_accepted() -> None:
     capsule = ihp.IhpCapsule(0, 0, CAPSULE.client_nonce, CAPSULE.server_profile_id,
                              ihp.IhpNetworkContext(0, 0), CAPSULE.payload)
     assert ihp.capsule_from_http(ihp.capsule_to_http(capsule)) == capsule
+
+
+def test_http_integers_at_their_types_maximum_are_accepted() -> None:
+    capsule = ihp.IhpCapsule(255, 2**64 - 1, CAPSULE.client_nonce,
+                             ihp.ServerProfileId(2**64 - 1), ihp.IhpNetworkContext(255, 65_535),
+                             CAPSULE.payload)
+    assert ihp.capsule_from_http(ihp.capsule_to_http(capsule)) == capsule
+
+
+@pytest.mark.parametrize("body", [[], "body", None, 5, [("version", 1)]])
+def test_http_body_that_is_not_an_object_is_codec(body: object) -> None:
+    assert _codec(lambda: ihp.capsule_from_http(body)) is ErrorCode.CODEC  # type: ignore[arg-type]
