@@ -161,14 +161,15 @@ def test_scores_leave_equivalent_mutants_out_and_credit_vectors_only_for_their_k
     assert (summary["non_equivalent"], summary["killed"], summary["score"]) == (5, 4, 80.0)
 
 
-def test_the_vectors_threshold_applies_to_the_files_a_shim_reaches_only() -> None:
+def test_the_vectors_score_of_the_files_a_shim_reaches_counts_them_together() -> None:
     outcomes = [_outcome("ihp_ref/_wire.py", "killed", "tests"),
                 _outcome("ihp_ref/_wire.py", "killed", "vectors"),
+                _outcome("ihp_ref/_rtt.py", "killed", "vectors"),
+                _outcome("ihp_ref/_rtt.py", "equivalent", None),
                 _outcome("ihp_ref/_metrics.py", "killed", "tests")]
     summary = mutate.summarize(outcomes)
-    assert mutate.shim_files_below(summary, 80.0) == ["ihp_ref/_wire.py"]
-    assert mutate.shim_files_below(summary, 50.0) == []
-    assert mutate.shim_files_below(summary, None) == []
+    assert summary["shim_files_vectors_score"] == 66.7  # 2 of 3: _metrics is not one of them
+    assert summary["vectors_score"] == 50.0
 
 
 def test_tests_are_chosen_by_the_lines_they_ran_and_import_time_code_runs_them_all() -> None:
