@@ -10,13 +10,10 @@ shim conforming to IHP-Core and IHP-Wire (issue 4 §6).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,9 +22,11 @@ from typing import Any
 import pytest
 
 from ihp_ref.shim import ShimSession
+from tests._node_support import SHIM_DIR
+from tests._node_support import ensure_node_modules as _ensure_node_modules
+from tests._node_support import node as _node
 
 REPO = Path(__file__).resolve().parent.parent
-SHIM_DIR = REPO / "conformance" / "examples" / "node-shim"
 SHIM = SHIM_DIR / "shim.mjs"
 SEED = 20261128
 PER_OP = 300  # random valid requests per operation
@@ -45,37 +44,6 @@ Request = dict[str, Any]
 # ---------------------------------------------------------------- the Node.js side
 
 
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js (`node`) is not installed: the Node.js shim cannot run")
-    return node
-
-
-def _ensure_node_modules() -> None:
-    """A clean checkout has no node_modules: install the pinned lock file once. Under
-    pytest-xdist several workers get here at once, and `npm ci` first deletes
-    node_modules, so the install runs under an exclusive file lock."""
-    marker = SHIM_DIR / "node_modules" / "@noble" / "hashes" / "package.json"
-    if marker.is_file():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed: cannot install the Node.js shim's dependency")
-    lock_path = Path(tempfile.gettempdir()) / "ihp-node-shim-npm-ci.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.is_file():  # another worker installed it while this one waited
-            return
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=SHIM_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    assert done.returncode == 0, f"npm ci failed in {SHIM_DIR}:\n{done.stdout}\n{done.stderr}"
 
 
 @pytest.fixture(scope="module")

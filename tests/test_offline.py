@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +31,7 @@ from conformance.offline import (
 )
 from conformance.runner import RunOptions, run_suite
 from ihp_ref.shim import ShimSession
+from tests import _node_support as node_support
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "conformance" / "schemas"
@@ -114,12 +114,9 @@ def test_the_request_file_holds_every_case_in_run_order_without_expected_answers
 
 
 def test_the_nodejs_example_answers_offline_with_the_live_runs_verdicts(tmp_path: Path) -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js (`node`) is not installed: the Node.js example cannot answer")
-    shim_dir = ROOT / "conformance" / "examples" / "node-shim"
-    if not (shim_dir / "node_modules" / "@noble" / "hashes").is_dir():
-        pytest.skip("the Node.js example's dependencies are not installed (npm ci)")
+    node = node_support.node()
+    node_support.ensure_node_modules()  # a clean checkout: the pinned lock file, once
+    shim_dir = node_support.SHIM_DIR
     hello = json.loads(subprocess.run(
         [node, str(shim_dir / "shim.mjs")], input='{"id":0,"op":"hello","args":{}}\n',
         capture_output=True, text=True, timeout=60, check=True).stdout)["result"]  # fmt: skip
