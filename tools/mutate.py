@@ -25,6 +25,7 @@ import argparse
 import ast
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -75,12 +77,6 @@ COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "out", ".hypothesis", "nod
 KILLERS = ("vectors", "tests", "vectors-check")
 #: the coverage context of an in-process killer's run in the baseline: "killer:vectors"
 KILLER = "killer:"
-VECTORS_SCRIPT = (
-    "import sys\n"
-    "from conformance.runner import RunOptions, run_suite\n"
-    "report = run_suite(RunOptions(impl='ref', cases=0, seed=0, progress=False))\n"
-    "sys.exit(report.exit_status())\n"
-)
 
 
 # ---------------------------------------------------------------- the population
@@ -393,11 +389,15 @@ class Plan:
         killers are deterministic: the run is the baseline's up to the first mutated line
         run), so it is not asked. Code run at import, and a baseline made before killers
         were measured, count as reached."""
-        if not self._in_function(mutant) or not any(
-                c.startswith(KILLER) for lines in self.lines.values() for cs in lines.values()
-                for c in cs):
+        if not self._in_function(mutant) or not self._killers_measured:
             return True
         return KILLER + killer in self._contexts(mutant)
+
+    @functools.cached_property
+    def _killers_measured(self) -> bool:
+        """Whether the baseline recorded the killers' contexts (asked once per plan)."""
+        return any(c.startswith(KILLER) for lines in self.lines.values()
+                   for contexts in lines.values() for c in contexts)
 
 
 def function_bodies(path: Path) -> list[tuple[int, int]]:
@@ -514,7 +514,7 @@ def evaluate(mutant: Mutant, worker: Worker, plan: Plan) -> Outcome:
     t0 = time.monotonic()
     target.write_text(mutant.apply(source), encoding="utf-8")
     request = stages(worker.workdir, mutant, plan)
-    reached = plan.reaches("vectors", mutant)
+    reached = any(stage["name"] == "vectors" for stage in request)  # see `stages`
     try:
         answer = worker.ask({"stages": request})
     finally:
@@ -603,14 +603,13 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, object]:
                        "reached_by_vectors": len(reached),
                        "vectors_score_reached": _pct(len(by_vectors), len(reached))}
     counted_all = [o for o in outcomes if o.status != "equivalent"]
-    killed_all = sum(f["killed"] for f in files.values())  # type: ignore[misc]
-    vectors_all = sum(f["killed_by_vectors"] for f in files.values())  # type: ignore[misc]
+    killed_all = sum(o.status == "killed" for o in counted_all)
     shim = [o for o in counted_all if Path(o.file).stem in SHIM_FILES]
-    shim_counted, shim_vectors = len(shim), sum(map(_killed_by_vectors, shim))
     return {"mutants": len(outcomes), "non_equivalent": len(counted_all), "killed": killed_all,
             "score": _pct(killed_all, len(counted_all)),
-            "vectors_score": _pct(vectors_all, len(counted_all)),
-            "shim_files_vectors_score": _pct(shim_vectors, shim_counted), "files": files}
+            "vectors_score": _pct(sum(map(_killed_by_vectors, counted_all)), len(counted_all)),
+            "shim_files_vectors_score": _pct(sum(map(_killed_by_vectors, shim)), len(shim)),
+            "files": files}
 
 
 def write_report(out: Path, outcomes: Sequence[Outcome], summary: dict[str, object],
@@ -637,10 +636,8 @@ def write_report(out: Path, outcomes: Sequence[Outcome], summary: dict[str, obje
         cells = [f"`{file}`", *(f[k] for k in ("mutants", "equivalent", "killed", "survived",
                  "score", "vectors_score", "reached_by_vectors", "vectors_score_reached"))]
         lines.append("| " + " | ".join("–" if c is None else str(c) for c in cells) + " |")
-    unreached: dict[str, int] = {}
-    for o in outcomes:
-        if o.status != "equivalent" and not o.reached:
-            unreached[f"{o.file}::{o.scope}"] = unreached.get(f"{o.file}::{o.scope}", 0) + 1
+    unreached = Counter(f"{o.file}::{o.scope}" for o in outcomes
+                        if o.status != "equivalent" and not o.reached)
     lines += ["", f"## Code no vector runs ({sum(unreached.values())} mutants)", "",
               "| function | mutants |", "| --- | --- |"]
     lines += [f"| `{where}` | {n} |" for where, n in sorted(unreached.items())]
