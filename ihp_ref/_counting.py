@@ -31,7 +31,7 @@ from ._metrics import (
 
 if TYPE_CHECKING:
     from ._capsule import IhpCapsule, IhpPlaintext
-    from ._values import CapsuleTimestamp
+    from ._values import CapsuleTimestamp, ServerEnvHash, SessionKey
 
 __all__ = ["count_decryption", "count_failed_attempt", "decrypt_counted", "encrypt_counted"]
 
@@ -53,7 +53,7 @@ def encrypt_counted(encrypt: Callable[..., IhpCapsule], metrics: MetricsSink,
 
 
 def decrypt_counted(decrypt: Callable[..., IhpPlaintext], metrics: MetricsSink,
-                    capsule: IhpCapsule, env_hash: object, session_key: object,
+                    capsule: IhpCapsule, env_hash: ServerEnvHash, session_key: SessionKey,
                     now: CapsuleTimestamp, *rest: Any) -> IhpPlaintext:
     """`decrypt(capsule, env_hash, session_key, now, *rest)` (the uncounted
     `decrypt_capsule`), counted."""
