@@ -22,12 +22,10 @@ from typing import Any
 import pytest
 
 from ihp_ref.shim import ShimSession
-from tests._node_support import SHIM_DIR
-from tests._node_support import ensure_node_modules as _ensure_node_modules
-from tests._node_support import node as _node
+from tests import _node_support as node_support
 
 REPO = Path(__file__).resolve().parent.parent
-SHIM = SHIM_DIR / "shim.mjs"
+SHIM = node_support.SHIM_DIR / "shim.mjs"
 SEED = 20261128
 PER_OP = 300  # random valid requests per operation
 
@@ -50,8 +48,8 @@ Request = dict[str, Any]
 def node_shim() -> Callable[[list[Request]], list[dict[str, Any]]]:
     """A function that pipes requests through one fresh shim process and returns its
     responses; it also requires one response per request and exit status 0."""
-    node = _node()
-    _ensure_node_modules()
+    node = node_support.node()
+    node_support.ensure_node_modules()
 
     def run(requests: list[Request]) -> list[dict[str, Any]]:
         proc = subprocess.Popen(
@@ -826,7 +824,7 @@ def test_malformed_requests_match_reference(node_shim: Any) -> None:
         b'{"id":' + b"1" * 30 + b',"op":"nope"}',
     ]
     proc = subprocess.run(
-        [_node(), str(SHIM)],
+        [node_support.node(), str(SHIM)],
         input=b"\n".join(raw) + b"\n",
         capture_output=True,
         timeout=60,
@@ -967,8 +965,8 @@ def fixture_id(fixture: dict[str, Any]) -> str:
 def test_javascript_known_answers_and_traps_pass(node_shim: Any) -> None:
     """The shim's own `node --test` suite: §17 fixtures, exact integers, depth, drift."""
     done = subprocess.run(
-        [_node(), "--test", "test/"],
-        cwd=SHIM_DIR,
+        [node_support.node(), "--test", "test/"],
+        cwd=node_support.SHIM_DIR,
         capture_output=True,
         text=True,
         timeout=300,
@@ -990,7 +988,7 @@ def test_conformance_runner_finds_node_shim_conforming(node_shim: Any, tmp_path:
     report = tmp_path / "node-shim.json"
     command = [
         *(sys.executable, "-m", "conformance", "run", "--no-progress"),
-        *("--impl", f"{_node()} {SHIM}", "--profile", ",".join(CLAIMED_PROFILES)),
+        *("--impl", f"{node_support.node()} {SHIM}", "--profile", ",".join(CLAIMED_PROFILES)),
         *("--seed", str(RUNNER_SEED), "--report-json", str(report)),
     ]
     done = subprocess.run(
