@@ -17,8 +17,11 @@ run: $(STAMP)
 	$(BIN)/ihp-conformance run --impl ref
 	$(BIN)/ihp-conformance run --impl "$(BIN)/ihp-ref-shim"
 
+# The tests start hundreds of Python processes (shims, servers, command lines): each reuses
+# the project's compiled modules (in __pycache__, which git ignores) rather than compiling
+# them again, even where the environment sets PYTHONDONTWRITEBYTECODE.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -68,3 +71,4 @@ mutate: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -19,7 +19,9 @@ from ihp_fuzz.planted import plant_missing_header_check
 from ihp_fuzz.summary import CampaignReport, FindingReport, HarnessReport
 from tests._fuzz_support import FUZZ, run_harness
 
-BUCKET = "decrypt-expected-HeaderIdMismatch-got-ok"
+# the planted bug (no header-id check) shows as whatever step 7 no longer stops: success,
+# or a later step's error (StaleTimestamp when the mutation also moved the timestamp)
+BUCKET = "[decrypt-expected-HeaderIdMismatch-got-"
 
 
 def _ihp_fuzz(args: list[str], fuzz_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -39,9 +41,11 @@ def test_campaign_finds_the_planted_bug_and_promotes_it(tmp_path: Path) -> None:
         if seed.name != "seed-ok-binary":  # only the golden capsule: the fuzzer must mutate
             seed.unlink()
     out = tmp_path / "out"
-    campaign = _ihp_fuzz(["campaign", "--harness", "nonce_mutation", "--budget", "25s",
+    # libFuzzer's own flag ends the campaign at its first crash (fork mode ignores crashes
+    # otherwise): the planted bug takes about 5 s to find, the budget caps a loaded machine
+    campaign = _ihp_fuzz(["campaign", "--harness", "nonce_mutation", "--budget", "60s",
                           "--pythonpath", str(planted), "--out", str(out), "--no-minimize",
-                          "--quiet"], fuzz_dir)
+                          "--libfuzzer-flag=-ignore_crashes=0", "--quiet"], fuzz_dir)
     assert campaign.returncode == EXIT_NEW_FINDING, campaign.stdout + campaign.stderr
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     findings = [f for h in summary["harnesses"] for f in h["findings"]]
