@@ -118,7 +118,7 @@ def _cases_of(settings: OfflineSettings) -> tuple[tuple[Case, ...], tuple[str, .
 
 
 def _request_entries(cases: Sequence[Case], guard_prefix: str) -> Iterator[dict[str, Any]]:
-    for _, case, steps in numbered_requests(cases, guard_prefix, flags=False):
+    for _, case, steps in numbered_requests(cases, guard_prefix):
         yield {"id": case.case_id, "op": case.operation, "profile": case.profile, "steps": steps}
 
 

@@ -175,7 +175,7 @@ def _cases(config: pytest.Config) -> list[Case]:
         config.getoption("ihp_seed"),
         DEFAULT_CASES_PER_OPERATION if per_op is None else per_op,
     )
-    return [with_divergences(c) for c in (*vectors, *generated)]
+    return [*vectors, *(with_divergences(c) for c in generated)]  # vectors come flagged
 
 
 @pytest.hookimpl(tryfirst=True)

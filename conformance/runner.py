@@ -20,6 +20,7 @@ from typing import Any
 from conformance.cases import (
     OPERATION_PROFILES,
     Case,
+    FlagMemo,
     inject_guards,
     with_divergences,
 )
@@ -99,14 +100,18 @@ def client_factory_for(options: RunOptions) -> Callable[[], Client]:
     return lambda: ShimClient(options.impl, timeout=options.timeout)
 
 
+_VECTOR_FLAGS = FlagMemo()
+
+
 def load_vector_cases() -> tuple[list[Case], list[str]]:
-    """Every vector case, and notes on what could not be loaded."""
+    """Every vector case with its §15 flags, and notes on what could not be loaded."""
     try:
         from ihp_vectors import load_cases
 
-        return load_cases(), []
+        cases = load_cases()
     except Exception as exc:  # a broken installation: say so in the report, run the rest
         return [], [f"vector cases not loaded: {type(exc).__name__}: {exc}"]
+    return _VECTOR_FLAGS.of(cases), []
 
 
 # ---------------------------------------------------------------- the run
@@ -200,13 +205,11 @@ class _Stream:
 
 
 def numbered_requests(
-    cases: Iterable[Case], run_token: str, start: int = 0, flags: bool = True
+    cases: Iterable[Case], run_token: str, start: int = 0
 ) -> Iterator[tuple[int, Case, list[dict[str, Any]]]]:
-    """Each case of a run with its index, its §15 flags (unless not `flags`: the requests
-    alone) and the arguments of its steps: a replay sequence's steps share the guard name
-    `<run_token>-<index>-0`."""
-    for index, raw in enumerate(cases, start):
-        case = with_divergences(raw) if flags else raw
+    """Each case of a run with its index and the arguments of its steps: a replay
+    sequence's steps share the guard name `<run_token>-<index>-0`."""
+    for index, case in enumerate(cases, start):
         yield index, case, inject_guards([case], f"{run_token}-{index}")[0]
 
 
@@ -230,7 +233,8 @@ def run_cases(
     options: RunOptions, seed: int, supported: set[str], oracle: Oracle, notes: list[str]
 ) -> RunCases:
     """The cases a run with these settings sends to an implementation that supports
-    `supported`: the live run and `ihp-conformance export`/`judge` share them."""
+    `supported`, each with its §15 flags: the live run and `ihp-conformance
+    export`/`judge` share them."""
     cases, planned, in_scope = _cases(options, oracle, seed, supported, notes)
     first = sanity_case(in_scope & supported, oracle, "first") or sanity_case(
         supported, oracle, "first")
@@ -238,7 +242,8 @@ def run_cases(
         supported, oracle, "last")
     if first is None or last is None:
         notes.append("no sanity case: the implementation supports none of the sanity operations")
-    return RunCases(first, cases, last, planned)
+    return RunCases(first and with_divergences(first), cases, last and with_divergences(last),
+                    planned)  # fmt: skip
 
 
 def _cases(
@@ -251,7 +256,8 @@ def _cases(
     notes += vector_notes
     vectors = [c for c in vectors if c.profile in profiles]
     ops = _operations(profiles) & supported  # generated cases only for supported operations
-    generated = (c for c in iter_generated_cases(seed, options.cases, ops, oracle, notes)
+    generated = (with_divergences(c)
+                 for c in iter_generated_cases(seed, options.cases, ops, oracle, notes)
                  if c.profile in profiles)  # fmt: skip
     planned = len(vectors) + planned_cases(options.cases, ops)
     in_scope = {c.operation for c in vectors} | ops

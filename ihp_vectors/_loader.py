@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Any
 
@@ -31,12 +34,54 @@ def iter_vector_files(root: Traversable | None = None) -> Iterator[tuple[str, Tr
 def load_file(entry: Traversable) -> dict[str, Any]:
     """Parse one vector file as JSON (no schema check: `ihp-vectors check` does that)."""
     try:
-        document = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _parse(entry.name, entry.read_bytes())
+    except OSError as exc:
         raise VectorFileError(f"{entry.name}: cannot read vector file: {exc}") from None
+
+
+def _parse(name: str, data: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VectorFileError(f"{name}: cannot read vector file: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("testGroups"), list):
-        raise VectorFileError(f"{entry.name}: not a vector file (no testGroups list)")
+        raise VectorFileError(f"{name}: not a vector file (no testGroups list)")
     return document
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """One vector file's cases and notes, and the digest of the bytes they came from."""
+
+    digest: bytes
+    cases: tuple[Case, ...]
+    notes: tuple[Note, ...]
+
+
+# A process that runs the suite many times (the mutant table, the pytest plugin, the
+# tests) parses each file once: a file's entry stays while its bytes are the same. Cases
+# are frozen; their arguments are shared, and nothing that runs a case changes them.
+_LOADED: OrderedDict[str, _Loaded] = OrderedDict()
+_LOADED_FILES = 64  # a few vector roots' worth
+
+
+def _loaded(name: str, entry: Traversable) -> _Loaded:
+    try:
+        data = entry.read_bytes()
+    except OSError as exc:
+        raise VectorFileError(f"{name}: cannot read vector file: {exc}") from None
+    digest = hashlib.sha256(data).digest()
+    key = str(entry)
+    hit = _LOADED.get(key)
+    if hit is not None and hit.digest == digest:
+        _LOADED.move_to_end(key)
+        return hit
+    document = _parse(name, data)
+    loaded = _Loaded(digest, tuple(_cases_of(name, document)), tuple(_notes_of(name, document)))
+    _LOADED[key] = loaded
+    while len(_LOADED) > _LOADED_FILES:
+        _LOADED.popitem(last=False)
+    return loaded
 
 
 def _step(raw: Mapping[str, Any], shared_args: Mapping[str, Any]) -> Step:
@@ -69,18 +114,23 @@ def _cases_of(name: str, document: Mapping[str, Any]) -> Iterator[Case]:
                 raise VectorFileError(f"{name}: malformed test case ({exc!r})") from None
 
 
+def _notes_of(name: str, document: Mapping[str, Any]) -> Iterator[Note]:
+    try:
+        for flag, raw in document.get("notes", {}).items():
+            yield Note(flag=flag, bug_type=raw["bugType"], description=raw["description"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise VectorFileError(f"{name}: malformed note ({exc!r})") from None
+
+
 def load_cases(root: Traversable | None = None) -> list[Case]:
     """Every case of every vector file, in file order (files sorted by name)."""
     cases: list[Case] = []
     for name, entry in iter_vector_files(root):
-        cases.extend(_cases_of(name, load_file(entry)))
+        cases.extend(_loaded(name, entry).cases)
     return cases
 
 
 def load_notes(root: Traversable | None = None) -> dict[str, Note]:
     """Every flag's note, over all files (a flag means the same thing in every file)."""
-    notes: dict[str, Note] = {}
-    for _, entry in iter_vector_files(root):
-        for flag, raw in load_file(entry).get("notes", {}).items():
-            notes[flag] = Note(flag=flag, bug_type=raw["bugType"], description=raw["description"])
-    return notes
+    return {note.flag: note for name, entry in iter_vector_files(root)
+            for note in _loaded(name, entry).notes}

@@ -301,3 +301,26 @@ def test_replay_against_the_reference(cases: list[Case]) -> None:
             if outcome != (expected if error is None else error):
                 failures[case.case_id].append(f"step {index}: {outcome!r}")
     assert not failures
+
+
+def test_the_loader_parses_a_file_again_only_when_its_bytes_change(tmp_path: Path) -> None:
+    source = json.loads((REPO_ROOT / "vectors" / "rtt_bucket.json").read_text(encoding="utf-8"))
+    path = tmp_path / "rtt_bucket.json"
+    path.write_text(json.dumps(source), encoding="utf-8")
+    first = load_cases(tmp_path)
+    again = load_cases(tmp_path)
+    assert again is not first and all(a is b for a, b in zip(first, again, strict=True))
+    changed = first[0].comment + " (changed)"
+    source["testGroups"][0]["tests"][0]["comment"] = changed
+    path.write_text(json.dumps(source), encoding="utf-8")  # same name, other bytes
+    reloaded = load_cases(tmp_path)
+    assert reloaded[0].comment == changed and reloaded[0] is not first[0]
+    notes = source["notes"]
+    flag = next(iter(notes))
+    notes[flag]["description"] = "changed"
+    path.write_text(json.dumps(source), encoding="utf-8")
+    assert load_notes(tmp_path)[flag].description == "changed"
+    del notes[flag]["bugType"]
+    path.write_text(json.dumps(source), encoding="utf-8")
+    with pytest.raises(VectorFileError, match=r"rtt_bucket\.json: malformed note"):
+        load_notes(tmp_path)
