@@ -24,14 +24,11 @@ from typing import Any
 
 from ihp_ref import ServerEnvHash, compute_server_env_hash
 
-from ._app import create_app
-from ._certs import make_throwaway_certificate
 from ._envpin import EXIT_ENV_HASH_MISMATCH, EnvHashCheck
 from ._keyring_file import KeyRingFile, emergency_rotation, planned_rotation
 from ._keysource import KeySource, KeySourceError, key_id, write_new_key_file
 from ._logging import configure_logging, log_event
 from ._settings import SETTINGS, ServerSettings, SettingsError, load_keyring_file, load_settings
-from ._tracing import configure_tracing
 
 __all__ = ["main", "server_env_hash"]
 
@@ -144,6 +141,9 @@ def _serve(argv: Sequence[str]) -> int:
     if args.print_config:
         print(json.dumps(_effective(settings, server_env_hash(settings)), indent=2))
         return 0
+    from ._app import create_app  # here, not above: the other commands start without it
+    from ._tracing import configure_tracing
+
     configure_logging(settings.log_level)
     try:  # before create_app: the app takes its spans from the provider set here
         exporter = configure_tracing()
@@ -284,6 +284,8 @@ def _make_test_cert(argv: Sequence[str]) -> int:
                                      description="throwaway CA + localhost cert (tests only)")
     parser.add_argument("--out-dir", required=True, type=Path)
     args = parser.parse_args(argv)
+    from ._certs import make_throwaway_certificate
+
     made = make_throwaway_certificate(args.out_dir)
     print(json.dumps({"ca": str(made.ca_cert), "cert": str(made.cert), "key": str(made.key)}))
     return 0

@@ -142,3 +142,40 @@ def _serve_with_bad_certificate(tmp_path: Path) -> int:
     return server_main(["--server-profile-id", "1", "--master-key-hex", TEST_MASTER_KEY_HEX,
                         "--tls-cert", str(tmp_path / "missing.pem"),
                         "--tls-key", str(tmp_path / "missing.key"), "--port", "0"])
+
+
+SERVING_STACK = ("starlette", "prometheus_client", "opentelemetry", "cryptography.x509")
+
+
+def test_the_key_and_configuration_commands_start_without_the_serving_stack(
+        tmp_path: Path) -> None:
+    """`keygen`, `rotate`, `check-config`, `--print-config` are what an operator runs by
+    hand and a runbook step runs many times: they import no web, metrics, tracing or X.509
+    module (ihp_server's names load on first use), so they start in a third of the time."""
+    script = (
+        "import sys\n"
+        "from ihp_server.cli import main\n"
+        "key = sys.argv[1]\n"
+        "assert main(['keygen', '--out', key]) == 0\n"
+        "assert main(['check-config', '--server-profile-id', '9', '--master-key',\n"
+        "             'file:' + key, '--test-tls-exporter-hex', sys.argv[2]]) == 0\n"
+        f"print([m for m in {SERVING_STACK!r} if m in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "k.hex"),
+                           TEST_EXPORTER_HEX], capture_output=True, text=True, check=False,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_every_public_name_of_ihp_server_loads_from_the_module_that_defines_it() -> None:
+    import importlib
+
+    import ihp_server
+
+    table = ihp_server._MODULE_OF
+    assert sorted(ihp_server.__all__) == sorted(table)
+    for name, module in table.items():
+        assert getattr(ihp_server, name) is getattr(
+            importlib.import_module(module, "ihp_server"), name)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        ihp_server.no_such_name  # noqa: B018
