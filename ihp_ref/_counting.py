@@ -103,6 +103,10 @@ def count_failed_attempt(
 
 def count_decryption(metrics: MetricsSink, version: int, drift_seconds: int) -> None:
     """Count one successful decryption attempt made without `decrypt_capsule`'s own
-    counting (a server that tries several keys counts the attempt once, spec §16)."""
+    counting (a server that tries several keys counts the attempt once, spec §16).
+    `version` is the capsule's u8: anything else is a caller's mistake, refused before
+    anything is counted (a negative index would otherwise label another version)."""
+    if type(version) is not int or not 0 <= version <= U8_MAX:
+        raise ValueError(f"count_decryption: version {version!r} is not a u8")
     metrics.increment(DECRYPT_TOTAL)
     _count_success(metrics, version, drift_seconds)

@@ -6,6 +6,9 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+# `pytester`: whole pytest runs in this process (tests/test_conformance_plugin.py)
+pytest_plugins = ["pytester"]
+
 settings.register_profile("ci", max_examples=100, deadline=None)
 settings.register_profile("nightly", max_examples=5000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -162,9 +162,9 @@ def test_a_run_against_a_divergent_shim_with_its_expectations_exits_0(tmp_path: 
         {"flag": "BincodeTrailingBytes", "action": "xfail", "reason": "spec §15"}]}))
     env = {**os.environ, "IHP_FUZZ_SHIM": " ".join([*MUTANT, "bincode-trailing-bytes"])}
     out = tmp_path / "out"
-    # the seed corpus holds a trailing-bytes input (passes even at --time 1): 5 s suffices
+    # the seed corpus holds a trailing-bytes input (passes even at --time 1): 2 s suffice
     run = subprocess.run([sys.executable, "-m", "ihp_fuzz.cli", "run", "differential",
-                          "--time", "5", "--out", str(out), "--quiet", "--expectations",
+                          "--time", "2", "--out", str(out), "--quiet", "--expectations",
                           str(expectations)], env=env, capture_output=True, text=True,
                          timeout=300, check=False)
     assert run.returncode == EXIT_CLEAN, run.stdout + run.stderr

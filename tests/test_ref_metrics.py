@@ -204,12 +204,13 @@ def test_count_decryption_labels_any_u8_version(version: int) -> None:
     assert metrics.observations["ihp.drift.seconds"] == [3]
 
 
-@pytest.mark.parametrize("version", [256, 1000])
-def test_count_decryption_never_labels_a_version_outside_u8(version: int) -> None:
+@pytest.mark.parametrize("version", [-1, -256, 256, 1000, True, 1.0, "1"])
+def test_count_decryption_refuses_a_version_outside_u8_and_counts_nothing(version: int) -> None:
     metrics = ihp.RecordingMetrics()
-    with pytest.raises((IndexError, ValueError, TypeError)):
+    with pytest.raises(ValueError, match="is not a u8"):
         ihp.count_decryption(metrics, version, 3)
     assert metrics.total("ihp.decrypt.success") == 0
+    assert metrics.total("ihp.decrypt.total") == 0 and not metrics.observations
 
 
 @pytest.mark.parametrize("operation", ["encrypt", "decrypt"])
