@@ -153,7 +153,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
 
 
 @pytest.fixture
-def stopped(installed: Deployment, tmp_path: Path) -> Iterator[Deployment]:
+def unstarted(installed: Deployment, tmp_path: Path) -> Iterator[Deployment]:
     """An installed deployment not started yet: for a test that changes the configuration
     before its first start (one server start-up and shutdown saved), stopped at the end."""
     root = tmp_path / "root"
@@ -170,9 +170,9 @@ def stopped(installed: Deployment, tmp_path: Path) -> Iterator[Deployment]:
 
 
 @pytest.fixture
-def deployment(stopped: Deployment) -> Deployment:
-    stopped.start()
-    return stopped
+def deployment(unstarted: Deployment) -> Deployment:
+    unstarted.start()
+    return unstarted
 
 
 def test_every_procedure_in_the_runbook_is_exercised_here() -> None:
@@ -297,8 +297,8 @@ def test_decrypt_failure_breakdown_names_the_cause(deployment: Deployment) -> No
 
 
 def test_a_full_replay_guard_fails_closed_until_capacity_is_raised(
-        stopped: Deployment) -> None:
-    deployment = stopped
+        unstarted: Deployment) -> None:
+    deployment = unstarted
     key = deployment.key("master-1.hex")
     config = deployment.root / "etc/ihp/ihp.toml"
     config.write_text(config.read_text().replace("capacity = 1000000", "capacity = 2"))
@@ -338,8 +338,8 @@ def test_a_pinned_env_hash_refuses_a_re_imaged_host_until_a_new_profile_id_is_ro
 
 
 def test_a_planned_fingerprint_change_is_re_pinned_under_the_same_profile_id(
-        stopped: Deployment) -> None:
-    deployment = stopped
+        unstarted: Deployment) -> None:
+    deployment = unstarted
     deployment.run("profile-pin")
     deployment.env["IHP_BUILD_FINGERPRINT"] = "build:prod-2"  # a release, on purpose
     assert deployment.start_refused() == 3
@@ -351,8 +351,8 @@ def test_a_planned_fingerprint_change_is_re_pinned_under_the_same_profile_id(
 
 
 def test_service_degradation_shows_the_front_end_closing_a_slow_request_head(
-        stopped: Deployment) -> None:
-    deployment = stopped
+        unstarted: Deployment) -> None:
+    deployment = unstarted
     config = deployment.root / "etc/ihp/ihp.toml"
     config.write_text(config.read_text() + "\n[limits]\nhead_timeout = 1\n")
     deployment.start()
