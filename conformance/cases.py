@@ -18,7 +18,6 @@ from ihp_vectors.divergences import flags_of_steps
 __all__ = [
     "OPERATION_PROFILES",
     "Case",
-    "FlagMemo",
     "Step",
     "inject_guards",
     "profile_of",
@@ -57,24 +56,6 @@ def with_divergences(case: Case) -> Case:
     if found <= set(case.flags):
         return case
     return replace(case, flags=(*case.flags, *sorted(found - set(case.flags))))
-
-
-class FlagMemo:
-    """`with_divergences` over a list of cases, kept for the last list seen. The vector
-    loader hands out the same case objects while the files are unchanged, so a process
-    that runs the suite many times (the mutant table, the pytest plugin) computes the
-    vector cases' flags once, not once per run."""
-
-    def __init__(self) -> None:
-        self._raw: tuple[Case, ...] = ()
-        self._flagged: tuple[Case, ...] = ()
-
-    def of(self, cases: Sequence[Case]) -> list[Case]:
-        same = len(cases) == len(self._raw) and all(
-            a is b for a, b in zip(cases, self._raw, strict=True))
-        if not same:
-            self._raw, self._flagged = tuple(cases), tuple(with_divergences(c) for c in cases)
-        return list(self._flagged)
 
 
 def inject_guards(cases: Sequence[Case], run_token: str) -> list[list[dict[str, Any]]]:

@@ -20,7 +20,6 @@ from typing import Any
 from conformance.cases import (
     OPERATION_PROFILES,
     Case,
-    FlagMemo,
     inject_guards,
     with_divergences,
 )
@@ -41,10 +40,10 @@ from conformance.expectations import Expectations
 from conformance.generate import (
     DEFAULT_CASES_PER_OPERATION,
     Oracle,
-    iter_generated_cases,
     planned_cases,
     sanity_case,
 )
+from conformance.memo import FlagMemo, GeneratedMemo
 from conformance.model import PROFILES, RunReport, Verdict
 from conformance.progress import Progress
 from conformance.shimclient import ShimClient, ShimError
@@ -101,6 +100,7 @@ def client_factory_for(options: RunOptions) -> Callable[[], Client]:
 
 
 _VECTOR_FLAGS = FlagMemo()
+_GENERATED = GeneratedMemo()
 
 
 def load_vector_cases() -> tuple[list[Case], list[str]]:
@@ -235,7 +235,7 @@ def run_cases(
     """The cases a run with these settings sends to an implementation that supports
     `supported`, each with its §15 flags: the live run and `ihp-conformance
     export`/`judge` share them."""
-    cases, planned, in_scope = _cases(options, oracle, seed, supported, notes)
+    cases, planned, in_scope = _cases(options, seed, supported, notes)
     first = sanity_case(in_scope & supported, oracle, "first") or sanity_case(
         supported, oracle, "first")
     last = sanity_case(in_scope & supported, oracle, "last") or sanity_case(
@@ -247,7 +247,7 @@ def run_cases(
 
 
 def _cases(
-    options: RunOptions, oracle: Oracle, seed: int, supported: set[str], notes: list[str]
+    options: RunOptions, seed: int, supported: set[str], notes: list[str]
 ) -> tuple[Iterator[Case], int, set[str]]:
     """The vector and generated cases of the selected profiles, lazily; how many there
     will be (about); and the operations in scope."""
@@ -256,8 +256,7 @@ def _cases(
     notes += vector_notes
     vectors = [c for c in vectors if c.profile in profiles]
     ops = _operations(profiles) & supported  # generated cases only for supported operations
-    generated = (with_divergences(c)
-                 for c in iter_generated_cases(seed, options.cases, ops, oracle, notes)
+    generated = (c for c in _GENERATED.cases(seed, options.cases, ops, notes)
                  if c.profile in profiles)  # fmt: skip
     planned = len(vectors) + planned_cases(options.cases, ops)
     in_scope = {c.operation for c in vectors} | ops

@@ -226,21 +226,3 @@ def test_vector_files_carry_exactly_the_computed_section_15_flags() -> None:
     for case in load_cases():
         found = flags_of_steps(case.operation, [s.args for s in case.steps], case.sequence)
         assert set(case.flags) & DIVERGENCE_FLAGS == found, case.case_id
-
-
-def test_the_vector_cases_flags_are_computed_once_per_loaded_case(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import conformance.cases
-    from conformance.cases import FlagMemo
-    from ihp_vectors import load_cases
-
-    calls: list[str] = []
-    flag = conformance.cases.with_divergences
-    monkeypatch.setattr(conformance.cases, "with_divergences",
-                        lambda case: calls.append(case.case_id) or flag(case))
-    memo, cases = FlagMemo(), load_cases()
-    flagged = memo.of(cases)
-    assert [c.case_id for c in flagged] == calls == [c.case_id for c in cases]
-    assert memo.of(load_cases()) == flagged and len(calls) == len(cases)  # the same cases
-    assert memo.of(cases[1:]) == flagged[1:] and len(calls) == 2 * len(cases) - 1
