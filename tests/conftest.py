@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # `early` tests (the wheel build: mostly waiting for pip and a fixed fuzz budget) start
-    # first: pytest-xdist hands out tests in this order, so the other worker runs the rest
-    # meanwhile instead of idling behind a long last test
+    # `early` tests (the wheel build, the fuzz campaign, the flood, the mutant tables: the
+    # longest) start first: pytest-xdist hands out tests in this order, so the other worker
+    # runs the rest meanwhile instead of idling behind a long last test
     items.sort(key=lambda item: item.get_closest_marker("early") is None)

@@ -31,6 +31,7 @@ def _ihp_fuzz(args: list[str], fuzz_dir: Path) -> subprocess.CompletedProcess[st
 
 
 @pytest.mark.slow
+@pytest.mark.early
 def test_campaign_finds_the_planted_bug_and_promotes_it(tmp_path: Path) -> None:
     planted = tmp_path / "planted"
     plant_missing_header_check(planted)

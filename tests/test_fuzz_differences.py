@@ -156,6 +156,7 @@ def test_literal_inputs_are_requests_and_others_are_built_by_the_provider() -> N
 
 
 @pytest.mark.slow
+@pytest.mark.early
 def test_a_run_against_a_divergent_shim_with_its_expectations_exits_0(tmp_path: Path) -> None:
     expectations = tmp_path / "expectations.json"
     expectations.write_text(json.dumps({"expectations": [

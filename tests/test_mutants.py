@@ -23,6 +23,7 @@ def test_catalog_has_at_least_25_distinct_mutants() -> None:
     assert all(m.patches for m in MUTANTS.values())
 
 
+@pytest.mark.early
 def test_every_mutant_is_killed_by_a_case_of_the_operation_it_breaks() -> None:
     results = kill(seed=7, cases=_CASES)
     survivors = [r.mutant.name for r in results if not r.killed]
@@ -31,6 +32,7 @@ def test_every_mutant_is_killed_by_a_case_of_the_operation_it_breaks() -> None:
         assert r.operation in r.mutant.patches, (r.mutant.name, r.first_failure)
 
 
+@pytest.mark.early
 def test_generated_cases_alone_kill_every_mutant() -> None:
     """Independent of the vector files: the seeded differential cases suffice."""
     results = kill(seed=3, cases=_CASES, vectors=False)

@@ -278,6 +278,7 @@ def test_limit_log_lines_and_labels_carry_no_request_bytes(
 
 
 @pytest.mark.slow
+@pytest.mark.early
 def test_a_flood_of_idle_and_slow_header_connections_leaves_logins_fast(
         tmp_path: Path) -> None:
     """benchmarks/bench_flood.py at a third of its size: idle TCP and slow-header TLS

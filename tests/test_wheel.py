@@ -40,9 +40,9 @@ WHEEL_COMMANDS: list[list[str]] = [
     ["python", "-c", _ANSWER],
     ["ihp-conformance", "judge", "requests.json", "responses.json"],
 ]
-# a 5-second campaign of the differential harness: harness, seeds and dictionary come from
+# a 2-second campaign of the differential harness: harness, seeds and dictionary come from
 # the installed package (ihp_fuzz/_data/fuzz)
-FUZZ_COMMAND = ["ihp-fuzz", "run", "differential", "--time", "5", "--quiet", "--out", "fuzz"]
+FUZZ_COMMAND = ["ihp-fuzz", "run", "differential", "--time", "2", "--quiet", "--out", "fuzz"]
 
 
 def _check(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
