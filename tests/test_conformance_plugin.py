@@ -10,6 +10,7 @@ addopts or xdist), without paying an interpreter and plugin start-up per run. A 
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 # The modules the plugin imports lazily, imported here once for this process: pytester
 # forgets the modules a run imports, so the next run would import fresh copies of them
 # beside the kept modules that use them (the reference shim then fails on its own types)
-from conformance import inprocess, judge, runner  # noqa: F401
+from conformance import inprocess, judge, pytest_items, runner  # noqa: F401
 from ihp_ref import shim  # noqa: F401
 
 
@@ -54,3 +55,13 @@ def test_plugin_run_against_the_reference_passes(pytester: pytest.Pytester) -> N
     out = result.stdout.str()
     assert result.ret == 0, out[-2000:]
     assert " passed" in out and "failed" not in out
+
+
+def test_the_plugin_imports_nothing_of_the_suite_until_asked() -> None:
+    # every pytest run where the package is installed loads the plugin: it costs only its
+    # options until `--ihp-impl` is given
+    check = ("import sys, pytest, conformance.pytest_plugin; "
+             "print(sorted(m for m in sys.modules if m.startswith(('conformance.', 'ihp_'))))")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "['conformance.pytest_plugin']"

@@ -7,6 +7,7 @@ reference, whose off-by-ones are what the seeds are for).
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -22,11 +23,11 @@ from ihp_fuzz.planted import PLANTS, plant
 from ihp_fuzz.seeds import seed_inputs
 from tests._fuzz_support import FUZZ, run_harness
 
-SEEDS = boundary_seeds()
+_SEEDS = functools.cache(boundary_seeds)  # made by the worker that needs them, not at collection
 
 
 def _model_accepts_json(name: str) -> bool:
-    return wire.from_json(inputs.decode_padded(SEEDS["json_model"][name])) is not None
+    return wire.from_json(inputs.decode_padded(_SEEDS()["json_model"][name])) is not None
 
 
 @pytest.mark.parametrize("place", ["unknown-key-arrays", "unknown-key-objects",
@@ -39,7 +40,7 @@ def test_json_depth_seeds_sit_on_both_sides_of_64(place: str) -> None:
 
 def test_json_size_seeds_sit_on_both_sides_of_1_mib() -> None:
     for delta, accepted in ((-1, True), (0, True), (1, False)):
-        document = inputs.decode_padded(SEEDS["json_model"][f"size-1mib{delta:+d}"])
+        document = inputs.decode_padded(_SEEDS()["json_model"][f"size-1mib{delta:+d}"])
         assert len(document) == (1 << 20) + delta
         assert (wire.from_json(document) is not None) == accepted
 
@@ -52,7 +53,7 @@ def test_padded_inputs_other_than_the_form_are_read_as_they_are() -> None:
 
 def test_binary_cap_seeds_sit_on_both_sides_of_65572() -> None:
     for delta, accepted in ((-1, True), (0, True), (1, False)):
-        data = SEEDS["binary_decode"][f"payload-cap{delta:+d}"]
+        data = _SEEDS()["binary_decode"][f"payload-cap{delta:+d}"]
         assert len(data) == 40 + 65_572 + delta
         assert (wire.from_binary(data) is not None) == accepted
 
@@ -77,11 +78,11 @@ def test_every_vector_boundary_case_is_a_differential_seed() -> None:
     cases = vector_boundary_cases()
     assert {"DriftOverflow", "V2NotCompiled", "Boundary", "SizeLimit"} <= {
         f for c in cases for f in c.flags}
-    literals = {name: parse_literal(data) for name, data in SEEDS["differential"].items()}
+    literals = {name: parse_literal(data) for name, data in _SEEDS()["differential"].items()}
     missing = []
     for case in cases:
         name = "vector-" + case.case_id.replace("/", "_")
-        assert len(SEEDS["differential"].get(name, b"")) <= get_harness("differential").max_len
+        assert len(_SEEDS()["differential"].get(name, b"")) <= get_harness("differential").max_len
         if name not in literals:
             missing.append(case.case_id)
             continue
@@ -106,7 +107,7 @@ def test_literal_runs_expand_back_and_stop_at_the_cap() -> None:
 
 def test_boundary_seeds_are_part_of_the_committed_corpus() -> None:
     everything = seed_inputs()
-    for harness, seeds in SEEDS.items():
+    for harness, seeds in _SEEDS().items():
         for name in seeds:
             assert name in everything[harness]
             assert (FUZZ / "corpus" / harness / f"seed-{name}").is_file(), (harness, name)
@@ -114,7 +115,7 @@ def test_boundary_seeds_are_part_of_the_committed_corpus() -> None:
 
 def test_nonce_mutation_seeds_cover_each_drift_configuration() -> None:
     configs = {inputs.parse_mutation_input(d).config  # type: ignore[union-attr]
-               for d in SEEDS["nonce_mutation"].values()}
+               for d in _SEEDS()["nonce_mutation"].values()}
     assert ModelConfig(max_timestamp_drift=0) in configs
     assert ModelConfig(max_timestamp_drift=604_800) in configs
 
