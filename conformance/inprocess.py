@@ -1,8 +1,8 @@
 """`InProcessClient`: a `ShimClient` look-alike around an in-process dispatcher.
 
 `--impl ref` and the mutants run this way: no subprocess, but the same contract. Requests
-and responses go through a JSON round trip (so the dispatcher sees exactly what a shim
-would read, and cannot alias the runner's case data), and an exception inside the
+and responses go through a JSON round trip (`json_copy`: so the dispatcher sees exactly
+what a shim would read, and cannot alias the runner's case data), and an exception inside the
 dispatcher is reported as a crash, like a shim that died.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -25,7 +26,32 @@ from conformance.shimclient import (
     validate_response,
 )
 
-__all__ = ["Dispatcher", "InProcessClient"]
+__all__ = ["Dispatcher", "InProcessClient", "json_copy"]
+
+
+# well under the digits Python's int <-> str conversion allows (4,300 by default): a longer
+# integer takes the round trip, which may refuse it like a real shim's parser would
+_SHORT_INT_BITS = 2048
+
+
+def json_copy(value: Any) -> Any:
+    """`json.loads(json.dumps(value))`, exactly (TypeError for what JSON cannot hold), but
+    sharing the strings instead of escaping and parsing them: a request of the vectors
+    carries documents of 1 MiB. Fresh dicts and lists at every level, so the copy aliases
+    nothing mutable. Anything but str-keyed dicts, lists, strings, booleans, None, finite
+    floats and integers of up to 2,048 bits takes the JSON round trip itself."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int and value.bit_length() <= _SHORT_INT_BITS:
+        return value
+    if kind is dict and all(type(key) is str for key in value):
+        return {key: json_copy(item) for key, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    if kind is float and math.isfinite(value):
+        return value
+    return json.loads(json.dumps(value))
 
 
 class Dispatcher(Protocol):
@@ -77,12 +103,12 @@ class InProcessClient:
         for op, args in normalize_requests(requests):
             rid = self._next_id
             self._next_id += 1
-            request = json.loads(json.dumps({"id": rid, "op": op, "args": args}))
+            request = json_copy({"id": rid, "op": op, "args": args})
             try:
                 with contextlib.redirect_stderr(io.StringIO()) as err:  # the shim's stderr
                     raw = self._session.handle(request)
                 self._stderr += err.getvalue()
-                out.append(validate_response(json.loads(json.dumps(raw)), rid))
+                out.append(validate_response(json_copy(raw), rid))
                 if on_response is not None:
                     on_response()
             except ShimError as exc:

@@ -33,6 +33,7 @@ from conformance.cases import OPERATION_PROFILES, Case
 from conformance.execute import Batch, Shared, Worker
 from conformance.expectations import Expectations
 from conformance.generate import Oracle
+from conformance.inprocess import json_copy
 from conformance.judge import judge_case
 from conformance.model import PROFILES, RunReport, Verdict
 from conformance.progress import Progress
@@ -387,9 +388,8 @@ def answer_requests(
         try:
             for args in request["steps"]:
                 n += 1
-                raw = dispatcher.handle(json.loads(json.dumps(
-                    {"id": n, "op": request["op"], "args": args})))  # fmt: skip
-                response = json.loads(json.dumps(raw))
+                raw = dispatcher.handle(json_copy({"id": n, "op": request["op"], "args": args}))
+                response = json_copy(raw)
                 response.pop("id", None)
                 out.append(response)
         except Exception:  # the implementation crashed on this case: leave it unanswered
