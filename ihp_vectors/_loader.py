@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from ._model import Case, Note, Step
@@ -51,33 +52,53 @@ def _parse(name: str, data: bytes) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
-    """One vector file's cases and notes, and the digest of the bytes they came from."""
+    """One vector file's cases and notes, the digest of the bytes they came from, and the
+    file's identity and modification time then (when unchanged, the bytes are not read)."""
 
     digest: bytes
     cases: tuple[Case, ...]
     notes: tuple[Note, ...]
+    stamp: tuple[int, int, int, int] | None
 
 
 # A process that runs the suite many times (the mutant table, the pytest plugin, the
-# tests) parses each file once: a file's entry stays while its bytes are the same. Cases
+# tests) parses each file once: a file's entry stays while its bytes are the same (not
+# even read again while its inode, size and modification time are the same). Cases
 # are frozen; their arguments are shared, and nothing that runs a case changes them.
 _LOADED: OrderedDict[str, _Loaded] = OrderedDict()
 _LOADED_FILES = 64  # a few vector roots' worth
 
 
+def _stamp(entry: Traversable) -> tuple[int, int, int, int] | None:
+    """A file's device, inode, size and modification time (ns); None if not on disk."""
+    if not isinstance(entry, Path):
+        return None
+    try:
+        st = entry.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def _loaded(name: str, entry: Traversable) -> _Loaded:
+    key = str(entry)
+    hit = _LOADED.get(key)
+    stamp = _stamp(entry)
+    if hit is not None and stamp is not None and hit.stamp == stamp:
+        _LOADED.move_to_end(key)
+        return hit
     try:
         data = entry.read_bytes()
     except OSError as exc:
         raise VectorFileError(f"{name}: cannot read vector file: {exc}") from None
     digest = hashlib.sha256(data).digest()
-    key = str(entry)
-    hit = _LOADED.get(key)
     if hit is not None and hit.digest == digest:
+        _LOADED[key] = hit = _Loaded(hit.digest, hit.cases, hit.notes, stamp)
         _LOADED.move_to_end(key)
         return hit
     document = _parse(name, data)
-    loaded = _Loaded(digest, tuple(_cases_of(name, document)), tuple(_notes_of(name, document)))
+    loaded = _Loaded(digest, tuple(_cases_of(name, document)), tuple(_notes_of(name, document)),
+                     stamp)  # fmt: skip
     _LOADED[key] = loaded
     while len(_LOADED) > _LOADED_FILES:
         _LOADED.popitem(last=False)

@@ -310,6 +310,8 @@ def test_the_loader_parses_a_file_again_only_when_its_bytes_change(tmp_path: Pat
     first = load_cases(tmp_path)
     again = load_cases(tmp_path)
     assert again is not first and all(a is b for a, b in zip(first, again, strict=True))
+    path.write_text(json.dumps(source), encoding="utf-8")  # written again, the same bytes
+    assert all(a is b for a, b in zip(first, load_cases(tmp_path), strict=True))
     changed = first[0].comment + " (changed)"
     source["testGroups"][0]["tests"][0]["comment"] = changed
     path.write_text(json.dumps(source), encoding="utf-8")  # same name, other bytes
