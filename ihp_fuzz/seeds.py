@@ -186,5 +186,7 @@ def write_seeds(root: Path) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1].startswith("-")):
+        sys.exit("usage: python -m ihp_fuzz.seeds [FUZZ_DIR]  (default: the checkout's fuzz/)")
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent.parent / "fuzz"
     print(f"wrote {write_seeds(target)} seeds under {target / 'corpus'}")

@@ -8,9 +8,12 @@ decryption (measured here with coverage.py over the decryption functions of
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import coverage
+import pytest
 
 import ihp_ref
 from ihp_fuzz.harness import golden, inputs, model, reference, wire
@@ -92,3 +95,13 @@ def test_seed_capsules_are_the_committed_spec_17_fixtures() -> None:
     assert wire.to_binary(fixture_fields()).hex() == fixture
     document = (golden_dir / "golden_capsule_v1.json").read_bytes()
     assert wire.from_json(document) == golden.golden_fields()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["a", "b"]])
+def test_the_seed_writer_refuses_an_option_instead_of_writing_into_it(
+    argv: list[str], tmp_path: Path
+) -> None:
+    done = subprocess.run([sys.executable, "-m", "ihp_fuzz.seeds", *argv], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1 and "usage:" in done.stderr and "Traceback" not in done.stderr
+    assert not any(tmp_path.iterdir())

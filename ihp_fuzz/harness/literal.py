@@ -9,6 +9,7 @@ few dozen input bytes, and the boundary is one digit away (`64` → `65`) for li
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -110,6 +111,13 @@ def _runs_of(text: str) -> list[list[Any]]:
     return runs
 
 
+@functools.lru_cache(maxsize=256)
+def _runs_kept(text: str) -> tuple[tuple[str, int], ...]:
+    """`_runs_of`, once per string a process compresses: the regex search is what the seed
+    corpus costs to make (a second per making), and a process makes it several times."""
+    return tuple((chunk, count) for chunk, count in _runs_of(text))
+
+
 def compress(value: Any) -> Any:
     """The inverse of `expand`: long strings with runs written as `{"$runs": …}`."""
     if isinstance(value, dict):
@@ -117,7 +125,7 @@ def compress(value: Any) -> Any:
     if isinstance(value, list):
         return [compress(item) for item in value]
     if isinstance(value, str) and len(value) >= _MIN_RUN:
-        runs = _runs_of(value)
+        runs = _runs_kept(value)
         if len(runs) > 1 or runs[0][1] > 1:
-            return {_RUNS: runs}
+            return {_RUNS: [[chunk, count] for chunk, count in runs]}
     return value
