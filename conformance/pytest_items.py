@@ -9,15 +9,26 @@ from typing import Any
 
 import pytest
 
-from conformance.cases import Case, inject_guards
+from conformance.cases import Case, inject_guards, with_divergences
+from conformance.execute import shown_args
 from conformance.expectations import (
     Expectations,
     ExpectationsError,
     apply_expectation,
     load_expectations,
 )
+from conformance.generate import DEFAULT_CASES_PER_OPERATION, generate_cases
+from conformance.judge import judge_case
 from conformance.model import CaseResult, Verdict
 from conformance.reports._format import failure_lines
+from conformance.runner import (
+    ImplementationError,
+    RunOptions,
+    client_factory_for,
+    load_vector_cases,
+    start_implementation,
+)
+from conformance.shimclient import ShimError, ShimTimeout
 
 __all__ = ["ConformanceCollector", "ConformanceItem", "collect_suite"]
 
@@ -28,8 +39,6 @@ class _Implementation:
     """The implementation under test for this pytest process, started on first use."""
 
     def __init__(self, impl: str, timeout: float) -> None:
-        from conformance.runner import RunOptions, client_factory_for
-
         self.factory = client_factory_for(RunOptions(impl=impl, timeout=timeout))
         self.client: Any = None
         self.ops: set[str] = set()
@@ -37,8 +46,6 @@ class _Implementation:
 
     def ensure(self) -> Any:
         if self.client is None:
-            from conformance.runner import ImplementationError, start_implementation
-
             try:
                 self.client, hello = start_implementation(self.factory)
             except ImplementationError as exc:
@@ -71,10 +78,6 @@ class ConformanceItem(pytest.Item):
             self.user_properties.append(("flag", flag))
 
     def runtest(self) -> None:
-        from conformance.execute import shown_args
-        from conformance.judge import judge_case
-        from conformance.shimclient import ShimError, ShimTimeout
-
         impl: _Implementation = self.config.stash[_IMPL_KEY]
         exp = self.expectations.lookup(self.case.case_id, self.case.flags)
         if exp is not None and exp.action == "skip":
@@ -129,10 +132,6 @@ class ConformanceCollector(pytest.Collector):
 
 
 def _cases(config: pytest.Config) -> list[Case]:
-    from conformance.cases import with_divergences
-    from conformance.generate import DEFAULT_CASES_PER_OPERATION, generate_cases
-    from conformance.runner import load_vector_cases
-
     per_op = config.getoption("ihp_cases")
     vectors, _ = load_vector_cases()
     generated = generate_cases(
