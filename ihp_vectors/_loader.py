@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,14 @@ def iter_vector_files(root: Traversable | None = None) -> Iterator[tuple[str, Tr
 
 def load_file(entry: Traversable) -> dict[str, Any]:
     """Parse one vector file as JSON (no schema check: `ihp-vectors check` does that)."""
+    return _parse(entry.name, _read(entry.name, entry))
+
+
+def _read(name: str, entry: Traversable) -> bytes:
     try:
-        return _parse(entry.name, entry.read_bytes())
+        return entry.read_bytes()
     except OSError as exc:
-        raise VectorFileError(f"{entry.name}: cannot read vector file: {exc}") from None
+        raise VectorFileError(f"{name}: cannot read vector file: {exc}") from None
 
 
 def _parse(name: str, data: bytes) -> dict[str, Any]:
@@ -82,24 +86,19 @@ def _stamp(entry: Traversable) -> tuple[int, int, int, int] | None:
 
 def _loaded(name: str, entry: Traversable) -> _Loaded:
     key = str(entry)
-    hit = _LOADED.get(key)
+    loaded = _LOADED.get(key)
     stamp = _stamp(entry)
-    if hit is not None and stamp is not None and hit.stamp == stamp:
-        _LOADED.move_to_end(key)
-        return hit
-    try:
-        data = entry.read_bytes()
-    except OSError as exc:
-        raise VectorFileError(f"{name}: cannot read vector file: {exc}") from None
-    digest = hashlib.sha256(data).digest()
-    if hit is not None and hit.digest == digest:
-        _LOADED[key] = hit = _Loaded(hit.digest, hit.cases, hit.notes, stamp)
-        _LOADED.move_to_end(key)
-        return hit
-    document = _parse(name, data)
-    loaded = _Loaded(digest, tuple(_cases_of(name, document)), tuple(_notes_of(name, document)),
-                     stamp)  # fmt: skip
-    _LOADED[key] = loaded
+    if loaded is None or stamp is None or loaded.stamp != stamp:
+        data = _read(name, entry)
+        digest = hashlib.sha256(data).digest()
+        if loaded is not None and loaded.digest == digest:
+            loaded = replace(loaded, stamp=stamp)  # written again, the same bytes
+        else:
+            document = _parse(name, data)
+            loaded = _Loaded(digest, tuple(_cases_of(name, document)),
+                             tuple(_notes_of(name, document)), stamp)  # fmt: skip
+        _LOADED[key] = loaded
+    _LOADED.move_to_end(key)
     while len(_LOADED) > _LOADED_FILES:
         _LOADED.popitem(last=False)
     return loaded
